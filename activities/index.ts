@@ -1,0 +1,18 @@
+/**
+ * The activity factory (samples-typescript `activities-dependency-injection`):
+ * the worker passes real dependencies, tests pass their own.
+ */
+import { calendarActivities } from './calendar';
+import type { ActivityDeps } from './deps';
+import { timelineActivities } from './timeline';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...calendarActivities(deps),
+    ...timelineActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

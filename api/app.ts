@@ -1,0 +1,56 @@
+/** The Express app factory: every dependency comes in, nothing is global. */
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import type { AppDeps } from './deps';
+import { errorHandler, notFoundHandler } from './errors';
+import { createRegistry } from './route';
+import { calendarRoutes } from './routes/calendar';
+import { diagnosticsRoutes } from './routes/diagnostics';
+import { healthRoutes } from './routes/health';
+
+export function createApp(deps: AppDeps) {
+  const app = express();
+  const registry = createRegistry();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(helmet());
+  app.use(express.json({ limit: '1mb' }));
+
+  app.use(healthRoutes(deps));
+  app.use(calendarRoutes(deps, registry));
+  app.use(diagnosticsRoutes(deps, registry));
+
+  const openapi = new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: {
+      title: '回音 Huiyin API',
+      version: '0.1.0',
+      description: '提案办理与民主监督的持久化工作流引擎：件件有回音，事事有着落。',
+    },
+    servers: [{ url: deps.config.PUBLIC_URL }],
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: '回音 Huiyin API' }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

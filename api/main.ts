@@ -1,0 +1,40 @@
+// API entry: one Temporal client and one database connection per process.
+import { Client, Connection } from '@temporalio/client';
+import { loadAppConfig } from '../config';
+import { createLogger } from '../infra/logger';
+import { connectStore } from '../store';
+import { connectionOptions, loadTemporalConfig } from '../temporal.config';
+import { createApp } from './app';
+
+async function main() {
+  const config = loadAppConfig();
+  const temporalConfig = loadTemporalConfig();
+  const logger = createLogger(config.LOG_LEVEL).child({ component: 'api' });
+
+  const store = await connectStore(config.MONGODB_URI);
+  const connection = await Connection.connect(connectionOptions(temporalConfig));
+  const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, temporalConfig, temporal, store, logger });
+
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ url: config.PUBLIC_URL }, 'api ready');
+  });
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api stopping');
+    server.close(async () => {
+      await connection.close();
+      await store.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+import pino from 'pino';
+
+/** One structured JSON logger per process. */
+export function createLogger(level: string) {
+  return pino({ level, base: { app: 'huiyin' } });
+}

@@ -1,0 +1,25 @@
+// Three layers of the test pyramid (architecture.md): pure rules, workflows on the
+// time-skipping server, and integration on the real dev server + FerretDB.
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  preset: 'ts-jest',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    project('unit'),
+    project('workflows', {
+      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/helpers/global-setup-workflows.ts',
+    }),
+    project('integration', {
+      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+    }),
+  ],
+};

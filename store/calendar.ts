@@ -1,0 +1,28 @@
+import { WorkingCalendar, seedCalendarYears, type CalendarYear } from '../domain/calendar';
+import type { Store } from './index';
+
+/** The working-day calendar as the database holds it now (admins load new years). */
+export async function loadCalendar(store: Store): Promise<WorkingCalendar> {
+  const years = await store.calendarYears
+    .find({}, { _id: 0, year: 1, holidays: 1, workdays: 1, source: 1 })
+    .lean();
+  return new WorkingCalendar(years as CalendarYear[]);
+}
+
+/** Upserts one year's holidays and make-up working days; returns whether it replaced one. */
+export async function saveCalendarYear(store: Store, year: CalendarYear): Promise<{ replaced: boolean }> {
+  const res = await store.calendarYears.updateOne(
+    { year: year.year },
+    { $set: { ...year, loadedAt: new Date() } },
+    { upsert: true },
+  );
+  return { replaced: res.matchedCount > 0 };
+}
+
+/** Inserts the years the chinese-days package carries that the database lacks; never overwrites an admin's load. */
+export async function seedCalendar(store: Store): Promise<number> {
+  const have = new Set((await store.calendarYears.find({}, { year: 1 }).lean()).map((y) => y.year));
+  const missing = seedCalendarYears().filter((y) => !have.has(y.year));
+  for (const year of missing) await saveCalendarYear(store, year);
+  return missing.length;
+}

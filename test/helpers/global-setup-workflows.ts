@@ -1,0 +1,5 @@
+import { bundleOnce } from './bundle';
+
+export default async function globalSetup() {
+  await bundleOnce();
+}

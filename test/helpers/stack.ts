@@ -1,0 +1,67 @@
+/**
+ * The whole product in one test process, on the real servers of global setup:
+ * the Express app, a worker on its own task queue, and a database of its own.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import { loadAppConfig } from '../../config';
+import { connectStore } from '../../store';
+import { seedCalendar } from '../../store/calendar';
+import { loadTemporalConfig } from '../../temporal.config';
+import { createWorker } from '../../worker/worker';
+import { workflowBundle } from './bundle';
+
+// The SDK's INFO lines (worker state changes) drown test output; warnings still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function startStack() {
+  const address = required('HUIYIN_TEST_TEMPORAL');
+  const dbUri = `${required('HUIYIN_TEST_MONGODB')}/huiyin_${randomUUID().slice(0, 8)}`;
+  const taskQueue = `test-${randomUUID()}`;
+  const env = {
+    MONGODB_URI: dbUri,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'silent',
+  };
+  const config = loadAppConfig({ ...env, NODE_ENV: 'test' });
+  const temporalConfig = loadTemporalConfig(env);
+
+  const store = await connectStore(dbUri);
+  await seedCalendar(store);
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker(
+    { store, connection: workerConnection, namespace: 'default', taskQueue },
+    { workflowBundle: workflowBundle() },
+  );
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection });
+  const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
+
+  return {
+    app,
+    store,
+    temporal,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+      await store.conn.dropDatabase();
+      await store.close();
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: integration suites need jest's global setup`);
+  return value;
+}

@@ -1,0 +1,75 @@
+import request from 'supertest';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.stop());
+
+describe('health', () => {
+  test('healthz answers while the process is up', async () => {
+    const res = await request(stack.app).get('/healthz').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test('readyz is 200 when Temporal and the database answer', async () => {
+    const res = await request(stack.app).get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { temporal: 'up', database: 'up' } });
+  });
+});
+
+describe('round trip API → Temporal → worker → database', () => {
+  test('computes a deadline through the worker and records it in the timeline', async () => {
+    const res = await request(stack.app)
+      .post('/api/diagnostics/round-trip')
+      .send({ workingDays: 5 })
+      .expect(201);
+    expect(res.body.workflowId).toMatch(/^probe-/);
+    expect(res.body.deadline.due).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const entry = await stack.store.timeline.findOne({ itemId: res.body.workflowId }).lean();
+    expect(entry).toMatchObject({ kind: 'deadlineComputed', data: { due: res.body.deadline.due } });
+    const description = await stack.temporal.workflow.getHandle(res.body.workflowId).describe();
+    expect(description.status.name).toBe('COMPLETED');
+  });
+
+  test('a bad body is a 400 naming the field, and starts nothing', async () => {
+    const res = await request(stack.app)
+      .post('/api/diagnostics/round-trip')
+      .send({ workingDays: -1 })
+      .expect(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_request' });
+    expect(res.body.error.message).toContain('body.workingDays');
+  });
+});
+
+describe('API basics', () => {
+  test('the OpenAPI document lists the endpoints', async () => {
+    const res = await request(stack.app).get('/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.0.3');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/calendar/deadline', '/api/diagnostics/round-trip']),
+    );
+  });
+
+  test('Swagger UI is served at /docs', async () => {
+    const res = await request(stack.app).get('/docs/').expect(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+
+  test('unknown paths and malformed JSON get the one error shape', async () => {
+    const missing = await request(stack.app).get('/api/nope').expect(404);
+    expect(missing.body.error.code).toBe('not_found');
+    const malformed = await request(stack.app)
+      .post('/api/diagnostics/round-trip')
+      .set('Content-Type', 'application/json')
+      .send('{"workingDays":')
+      .expect(400);
+    expect(malformed.body.error.code).toBe('invalid_request');
+  });
+
+  test('every response carries a request id, echoing the caller’s', async () => {
+    const res = await request(stack.app).get('/healthz').set('X-Request-Id', 'abc-123').expect(200);
+    expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+});

@@ -1,0 +1,39 @@
+// Worker entry: polls the task queue until SIGINT/SIGTERM, then drains and exits.
+import { NativeConnection } from '@temporalio/worker';
+import { loadAppConfig } from '../config';
+import { connectStore } from '../store';
+import { seedCalendar } from '../store/calendar';
+import { connectionOptions, loadTemporalConfig } from '../temporal.config';
+import { createLogger } from '../infra/logger';
+import { createWorker } from './worker';
+
+async function main() {
+  const app = loadAppConfig();
+  const temporal = loadTemporalConfig();
+  const log = createLogger(app.LOG_LEVEL).child({ component: 'worker' });
+
+  const store = await connectStore(app.MONGODB_URI);
+  const seeded = await seedCalendar(store);
+  if (seeded) log.info({ years: seeded }, 'calendar years seeded from chinese-days');
+
+  const connection = await NativeConnection.connect(connectionOptions(temporal));
+  const worker = await createWorker({
+    store,
+    connection,
+    namespace: temporal.TEMPORAL_NAMESPACE,
+    taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+  });
+  log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, address: temporal.TEMPORAL_ADDRESS }, 'worker ready');
+  try {
+    await worker.run(); // the SDK shuts the worker down gracefully on SIGINT/SIGTERM
+  } finally {
+    await connection.close();
+    await store.close();
+    log.info('worker stopped');
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

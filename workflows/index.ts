@@ -1,0 +1,2 @@
+// Every workflow the worker registers; one file per lifecycle.
+export { deadlineProbe } from './deadline-probe';
