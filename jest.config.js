@@ -4,7 +4,6 @@ const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',
   preset: 'ts-jest',
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   ...extra,
 });

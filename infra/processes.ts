@@ -8,11 +8,16 @@ import { homedir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { searchAttributes } from '../temporal.config';
+import versions from './versions.json';
 
 export const cacheDir = process.env.HUIYIN_CACHE ?? path.join(homedir(), '.cache', 'huiyin');
-export const temporalBin = path.join(cacheDir, 'temporal-cli-v1.5.1', 'bin', 'temporal');
-export const ferretdbBin = path.join(cacheDir, 'ferretdb-1.24.2', 'bin', 'ferretdb');
-export const testServerBin = path.join(cacheDir, 'temporal-test-server-1.38.0', 'test-server');
+export const temporalBin = path.join(cacheDir, `temporal-cli-${versions.temporalCli}`, 'bin', 'temporal');
+export const ferretdbBin = path.join(cacheDir, `ferretdb-${versions.ferretdb}`, 'bin', 'ferretdb');
+export const testServerBin = path.join(
+  cacheDir,
+  `temporal-test-server-${versions.temporalTestServer}`,
+  'test-server',
+);
 
 export interface Managed {
   name: string;

@@ -6,9 +6,10 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${HUIYIN_CACHE:-$HOME/.cache/huiyin}"
-TEMPORAL_CLI_VERSION=v1.5.1
-FERRETDB_VERSION=1.24.2
-TEST_SERVER_VERSION=$(sed -n 's:.*<version>\(1\.[0-9.]*\)</version>.*:\1:p' "$here/test-server/pom.xml")
+version() { node -p "require('$here/versions.json').$1"; }
+TEMPORAL_CLI_VERSION=$(version temporalCli)
+FERRETDB_VERSION=$(version ferretdb)
+TEST_SERVER_VERSION=$(version temporalTestServer)
 
 say() { printf '[provision] %s\n' "$*"; }
 need() {
@@ -50,7 +51,8 @@ provision_test_server() {
   need mvn "Apache Maven, to fetch the Temporal test server from Maven Central"
   say "fetching Temporal Java test server $TEST_SERVER_VERSION from Maven Central — first time only…"
   mkdir -p "$dir"
-  mvn -q -B -Dstyle.color=never -f "$here/test-server/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.txt"
+  mvn -q -B -Dstyle.color=never -f "$here/test-server/pom.xml" dependency:build-classpath \
+    -Dtemporal.test.server.version="$TEST_SERVER_VERSION" -Dmdep.outputFile="$dir/classpath.txt" | sed 's/\x1b\[[0-9;]*m//g'
   # The SDK kills the server with SIGKILL, so the wrapper must exec java rather than fork it.
   cat >"$dir/test-server" <<WRAPPER
 #!/bin/sh

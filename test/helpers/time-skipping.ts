@@ -1,0 +1,32 @@
+/**
+ * Workflow suites run on the Temporal Java time-skipping test server (provisioned
+ * by infra/provision.sh) with the workflow bundle built once in global setup.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { testServerBin } from '../../infra/processes';
+import { workflowBundle } from './bundle';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerBin } },
+  });
+}
+
+/** A worker on a fresh task queue running the bundled workflows with the given (mock) activities. */
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  activities: WorkerOptions['activities'],
+) {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities,
+  });
+  return { worker, taskQueue };
+}
