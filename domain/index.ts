@@ -1,0 +1,5 @@
+export * from './time';
+export * from './calendar';
+export * from './deadline';
+export * from './ladder';
+export * from './policy';
