@@ -9,14 +9,13 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
+  testTimeout: 120_000,
   projects: [
     project('unit'),
     project('workflows', {
-      testTimeout: 120_000,
       globalSetup: '<rootDir>/test/helpers/global-setup-workflows.ts',
     }),
     project('integration', {
-      testTimeout: 120_000,
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     }),

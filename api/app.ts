@@ -1,20 +1,21 @@
 /** The Express app factory: every dependency comes in, nothing is global. */
 import { randomUUID } from 'node:crypto';
-import express from 'express';
+import express, { Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { createAuth } from './auth';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
-import { createRegistry } from './route';
+import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
 import { diagnosticsRoutes } from './routes/diagnostics';
 import { healthRoutes } from './routes/health';
 
 export function createApp(deps: AppDeps) {
   const app = express();
-  const registry = createRegistry();
+  const api: Api = { router: Router(), registry: createRegistry(), auth: createAuth(deps.config) };
 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -33,10 +34,11 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: '1mb' }));
 
   app.use(healthRoutes(deps));
-  app.use(calendarRoutes(deps, registry));
-  app.use(diagnosticsRoutes(deps, registry));
+  calendarRoutes(deps, api);
+  diagnosticsRoutes(deps, api);
+  app.use(api.router);
 
-  const openapi = new OpenApiGeneratorV3(registry.definitions).generateDocument({
+  const openapi = new OpenApiGeneratorV3(api.registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: {
       title: '回音 Huiyin API',

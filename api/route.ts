@@ -1,29 +1,49 @@
 /**
  * One declaration per endpoint: the zod schemas validate the request at the edge
- * AND generate the OpenAPI document, so the docs cannot drift from the code.
+ * AND generate the OpenAPI document, and `roles` both enforces and documents who
+ * may call it — so neither the docs nor the checks can drift from the code.
  */
 import type { Request, Response, Router } from 'express';
 import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { invalidRequest } from './errors';
+import { hasRole, roleLabels, type Caller, type Role } from '../domain/roles';
+import type { Auth } from './auth';
+import { forbidden, invalidRequest } from './errors';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Empty = z.ZodObject<Record<string, never>>;
 
-export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
+/** Where routes are declared: the router they mount on, the OpenAPI registry, and authentication. */
+export interface Api {
+  router: Router;
+  registry: OpenAPIRegistry;
+  auth: Auth;
+}
+
+export interface RouteInput<Q, B, P, C> {
+  query: Q;
+  body: B;
+  params: P;
+  caller: C;
+}
+
+/** Who may call an endpoint: 'public', or any of the listed roles (the caller then reaches the handler). */
+export type Access = 'public' | readonly Role[];
+
+export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, A extends Access> {
   method: Method;
   path: string; // express syntax, e.g. /api/proposals/:id
   summary: string;
   tags: string[];
+  roles: A;
   query?: Q;
   body?: B;
   params?: P;
   /** Documented success status and body. */
   status?: number;
   response?: z.ZodType;
-  /** Whether the endpoint needs a bearer token (documentation; enforcement lives in `before`). */
-  secured?: boolean;
   handler: (
-    input: { query: z.infer<Q>; body: z.infer<B>; params: z.infer<P> },
+    input: RouteInput<z.infer<Q>, z.infer<B>, z.infer<P>, A extends 'public' ? undefined : Caller>,
     req: Request,
     res: Response,
   ) => Promise<unknown> | unknown;
@@ -39,20 +59,46 @@ export function createRegistry() {
   return registry;
 }
 
-type Empty = z.ZodObject<Record<string, never>>;
-
-export function route<Q extends z.ZodType = Empty, B extends z.ZodType = Empty, P extends z.ZodType = Empty>(
-  router: Router,
-  registry: OpenAPIRegistry,
-  spec: RouteSpec<Q, B, P>,
-) {
+export function route<
+  A extends Access,
+  Q extends z.ZodType = Empty,
+  B extends z.ZodType = Empty,
+  P extends z.ZodType = Empty,
+>(api: Api, spec: RouteSpec<Q, B, P, A>) {
   const status = spec.status ?? 200;
-  const doc: RouteConfig = {
+  api.registry.registerPath(document(spec, status));
+
+  api.router[spec.method](spec.path, async (req, res) => {
+    const caller = spec.roles === 'public' ? undefined : await authorize(api.auth, req, spec.roles);
+    const input = {
+      query: check(spec.query, req.query, 'query'),
+      body: check(spec.body, req.body ?? {}, 'body'),
+      params: check(spec.params, req.params, 'params'),
+      caller,
+    };
+    const result = await spec.handler(input as never, req, res);
+    if (!res.headersSent) res.status(status).json(result);
+  });
+}
+
+async function authorize(auth: Auth, req: Request, allowed: readonly Role[]): Promise<Caller> {
+  const caller = await auth.authenticate(req);
+  if (!hasRole(caller, ...allowed)) {
+    throw forbidden(`无权执行此操作：需要角色 ${allowed.map((r) => `${r}（${roleLabels[r]}）`).join('、')}`);
+  }
+  return caller;
+}
+
+function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, status: number) {
+  const secured = spec.roles !== 'public';
+  const who = secured ? `Roles: ${(spec.roles as readonly Role[]).join(', ')}` : 'Public.';
+  const config: RouteConfig = {
     method: spec.method,
     path: spec.path.replace(/:(\w+)/g, '{$1}'),
     summary: spec.summary,
+    description: who,
     tags: spec.tags,
-    security: spec.secured ? [{ bearer: [] }] : undefined,
+    security: secured ? [{ bearer: [] }] : undefined,
     request: {
       query: spec.query as z.ZodObject | undefined,
       params: spec.params as z.ZodObject | undefined,
@@ -63,19 +109,12 @@ export function route<Q extends z.ZodType = Empty, B extends z.ZodType = Empty, 
         description: 'OK',
         content: spec.response ? { 'application/json': { schema: spec.response } } : undefined,
       },
+      ...(secured
+        ? { 401: { description: 'No valid token' }, 403: { description: 'Wrong role or unit' } }
+        : {}),
     },
   };
-  registry.registerPath(doc);
-
-  router[spec.method](spec.path, async (req, res) => {
-    const input = {
-      query: check(spec.query, req.query, 'query'),
-      body: check(spec.body, req.body ?? {}, 'body'),
-      params: check(spec.params, req.params, 'params'),
-    };
-    const result = await spec.handler(input as never, req, res);
-    if (!res.headersSent) res.status(status).json(result);
-  });
+  return config;
 }
 
 function check(schema: z.ZodType | undefined, value: unknown, where: string) {

@@ -1,12 +1,10 @@
-import { Router } from 'express';
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { computeDeadline, type Deadline } from '../../domain/deadline';
 import { ZONE } from '../../domain/time';
 import { loadCalendar } from '../../store/calendar';
 import type { AppDeps } from '../deps';
-import { route } from '../route';
+import { route, type Api } from '../route';
 import { deadlineSchema, isoDate } from '../schemas';
 
 const deadlineQuery = z.object({
@@ -24,13 +22,13 @@ export const presentDeadline = (d: Deadline) => ({
   calendarVersion: d.calendarVersion,
 });
 
-export function calendarRoutes({ store }: AppDeps, registry: OpenAPIRegistry): Router {
-  const router = Router();
-  route(router, registry, {
+export function calendarRoutes({ store }: AppDeps, api: Api) {
+  route(api, {
     method: 'get',
     path: '/api/calendar/deadline',
     summary: '期限计算器：起算日 + 期限 → 到期日（不计起算日，节假日顺延，调休计入）',
     tags: ['calendar'],
+    roles: 'public',
     query: deadlineQuery,
     response: deadlineSchema,
     handler: async ({ query }) => {
@@ -42,5 +40,4 @@ export function calendarRoutes({ store }: AppDeps, registry: OpenAPIRegistry): R
       return presentDeadline(deadline);
     },
   });
-  return router;
 }

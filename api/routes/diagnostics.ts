@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { deadlineProbe } from '../../workflows';
 import type { AppDeps } from '../deps';
-import { route } from '../route';
+import { route, type Api } from '../route';
 import { deadlineSchema } from '../schemas';
 import { presentDeadline } from './calendar';
 
@@ -12,16 +10,13 @@ import { presentDeadline } from './calendar';
  * A round trip through every layer (API → Temporal → worker → activity → MongoDB),
  * for operators checking a deployment end to end.
  */
-export function diagnosticsRoutes(
-  { temporal, temporalConfig, store }: AppDeps,
-  registry: OpenAPIRegistry,
-): Router {
-  const router = Router();
-  route(router, registry, {
+export function diagnosticsRoutes({ temporal, temporalConfig, store }: AppDeps, api: Api) {
+  route(api, {
     method: 'post',
     path: '/api/diagnostics/round-trip',
     summary: '全链路自检：经 Temporal 与 worker 计算一个期限并写入时间线',
     tags: ['diagnostics'],
+    roles: ['admin'],
     body: z.object({ workingDays: z.number().int().min(0).max(365).default(5) }),
     status: 201,
     response: z.object({ workflowId: z.string(), deadline: deadlineSchema, recordedAt: z.string() }),
@@ -38,5 +33,4 @@ export function diagnosticsRoutes(
       return { workflowId, deadline: presentDeadline(deadline), recordedAt: entry.at.toISOString() };
     },
   });
-  return router;
 }

@@ -7,7 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
+import { createAuth } from '../../api/auth';
 import { loadAppConfig } from '../../config';
+import type { Caller, Role } from '../../domain/roles';
 import { connectStore } from '../../store';
 import { seedCalendar } from '../../store/calendar';
 import { loadTemporalConfig } from '../../temporal.config';
@@ -42,8 +44,13 @@ export async function startStack() {
   const temporal = new Client({ connection });
   const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
 
+  const auth = createAuth(config);
+
   return {
     app,
+    /** `Authorization` header value for a caller (defaults: id from the first role). */
+    bearer: async (role: Role, extra: Partial<Caller> = {}) =>
+      `Bearer ${await auth.issue({ id: `test-${role}`, roles: [role], ...extra })}`,
     store,
     temporal,
     taskQueue,

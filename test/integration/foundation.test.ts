@@ -23,6 +23,7 @@ describe('round trip API → Temporal → worker → database', () => {
   test('computes a deadline through the worker and records it in the timeline', async () => {
     const res = await request(stack.app)
       .post('/api/diagnostics/round-trip')
+      .set('Authorization', await stack.bearer('admin'))
       .send({ workingDays: 5 })
       .expect(201);
     expect(res.body.workflowId).toMatch(/^probe-/);
@@ -36,10 +37,34 @@ describe('round trip API → Temporal → worker → database', () => {
   test('a bad body is a 400 naming the field, and starts nothing', async () => {
     const res = await request(stack.app)
       .post('/api/diagnostics/round-trip')
+      .set('Authorization', await stack.bearer('admin'))
       .send({ workingDays: -1 })
       .expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_request' });
     expect(res.body.error.message).toContain('body.workingDays');
+  });
+});
+
+describe('authorization', () => {
+  test('no token is a 401, a wrong role a 403, and neither starts a workflow', async () => {
+    const anonymous = await request(stack.app).post('/api/diagnostics/round-trip').send({}).expect(401);
+    expect(anonymous.body.error.code).toBe('unauthorized');
+    const member = await request(stack.app)
+      .post('/api/diagnostics/round-trip')
+      .set('Authorization', await stack.bearer('member'))
+      .send({})
+      .expect(403);
+    expect(member.body.error).toMatchObject({ code: 'forbidden' });
+    expect(member.body.error.message).toContain('admin');
+  });
+
+  test('a token signed with another secret is refused', async () => {
+    const forged = (await stack.bearer('admin')).slice(0, -4) + 'AAAA';
+    await request(stack.app)
+      .post('/api/diagnostics/round-trip')
+      .set('Authorization', forged)
+      .send({})
+      .expect(401);
   });
 });
 
@@ -62,6 +87,7 @@ describe('API basics', () => {
     expect(missing.body.error.code).toBe('not_found');
     const malformed = await request(stack.app)
       .post('/api/diagnostics/round-trip')
+      .set('Authorization', await stack.bearer('admin'))
       .set('Content-Type', 'application/json')
       .send('{"workingDays":')
       .expect(400);
