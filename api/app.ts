@@ -12,6 +12,7 @@ import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
 import { diagnosticsRoutes } from './routes/diagnostics';
 import { healthRoutes } from './routes/health';
+import { policyRoutes } from './routes/policy';
 
 export function createApp(deps: AppDeps) {
   const app = express();
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps) {
   app.use(healthRoutes(deps));
   calendarRoutes(deps, api);
   diagnosticsRoutes(deps, api);
+  policyRoutes(deps, api);
   app.use(api.router);
 
   const openapi = new OpenApiGeneratorV3(api.registry.definitions).generateDocument({

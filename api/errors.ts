@@ -18,12 +18,20 @@ export const forbidden = (why = '无权执行此操作') => new HttpError(403, '
 export const unauthorized = (why = '需要登录') => new HttpError(401, 'unauthorized', why);
 export const conflict = (why: string, details?: unknown) => new HttpError(409, 'conflict', why, details);
 
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** A 400 whose message names the first offending field and whose details list them all. */
+export const invalidFields = (issues: FieldIssue[]) =>
+  new HttpError(400, 'invalid_request', `参数 ${issues[0].field} 无效：${issues[0].message}`, { issues });
+
 /** Turns zod issues into a 400 whose message names the first offending field. */
 export function invalidRequest(error: z.ZodError, where: string): HttpError {
-  const issues = error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
-  return new HttpError(400, 'invalid_request', `参数 ${issues[0].field} 无效：${issues[0].message}`, {
-    issues,
-  });
+  return invalidFields(
+    error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message })),
+  );
 }
 
 export const errorBody = (code: string, message: string, details?: unknown) => ({

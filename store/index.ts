@@ -3,6 +3,7 @@
  * inside FerretDB v1's subset so the same code runs on real MongoDB.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { policyModel } from './policy';
 
 export async function connectStore(uri: string): Promise<Store> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
@@ -39,6 +40,7 @@ export function createStore(conn: Connection) {
     conn,
     timeline: conn.model('TimelineEntry', timelineSchema, 'timeline'),
     calendarYears: conn.model('CalendarYear', calendarYearSchema, 'calendar_years'),
+    policies: policyModel(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
       await conn.db!.admin().command({ ping: 1 });

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { parsePolicy, policySchema } from '../../domain/policy';
+import type { Role } from '../../domain/roles';
+import { toIso } from '../../domain/time';
+import {
+  currentPolicy,
+  policyVersion,
+  policyVersions,
+  savePolicy,
+  type PolicyVersionInfo,
+} from '../../store/policy';
+import type { AppDeps } from '../deps';
+import { invalidFields, notFound } from '../errors';
+import { route, type Api } from '../route';
+
+/** Everyone who works clocks may read the numbers they are held to. */
+const staff: readonly Role[] = ['committee', 'leader', 'admin', 'unit', 'unitLeader', 'secretary'];
+
+const versionInfoSchema = z.object({
+  version: z.number().int(),
+  savedAt: z.string().describe('ISO-8601, +08:00'),
+  savedBy: z.string().describe("User id of the admin who saved it; 'system' for the defaults"),
+});
+const policyVersionSchema = versionInfoSchema.extend({ policy: policySchema });
+
+const presentInfo = ({ version, savedAt, savedBy }: PolicyVersionInfo) => ({
+  version,
+  savedAt: toIso(savedAt.getTime()),
+  savedBy,
+});
+
+export function policyRoutes({ store }: AppDeps, api: Api) {
+  const tags = ['policy'];
+
+  route(api, {
+    method: 'get',
+    path: '/api/policy',
+    summary: '现行办理规则（期限、提醒与督办阶梯、答复分类等）',
+    tags,
+    roles: staff,
+    response: policyVersionSchema,
+    handler: async () => {
+      const current = await currentPolicy(store);
+      return { ...presentInfo(current), policy: current.policy };
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/policy/versions',
+    summary: '办理规则的历史版本（新的在前）',
+    tags,
+    roles: ['admin'],
+    response: z.object({ items: z.array(versionInfoSchema) }),
+    handler: async () => {
+      await currentPolicy(store); // so a fresh database lists the defaults as version 1
+      return { items: (await policyVersions(store)).map(presentInfo) };
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/policy/versions/:version',
+    summary: '查看某一版本的办理规则',
+    tags,
+    roles: ['admin'],
+    params: z.object({ version: z.coerce.number().int().min(1) }),
+    response: policyVersionSchema,
+    handler: async ({ params }) => {
+      const found = await policyVersion(store, params.version);
+      if (!found) throw notFound(`办理规则第 ${params.version} 版`);
+      return { ...presentInfo(found), policy: found.policy };
+    },
+  });
+
+  route(api, {
+    method: 'put',
+    path: '/api/policy',
+    summary: '保存新版办理规则（整份文档；与现行相同则不生成新版本）。只影响此后启动的期限',
+    tags,
+    roles: ['admin'],
+    // Checked below with parsePolicy, whose field paths point into the document itself.
+    body: z.looseObject({}).describe('The whole policy document, as GET /api/policy returns it in `policy`'),
+    response: policyVersionSchema.extend({
+      created: z.boolean().describe('false when the document equals the version in force'),
+    }),
+    handler: async ({ body, caller }) => {
+      const parsed = parsePolicy(body);
+      if (!parsed.ok)
+        throw invalidFields(parsed.errors.map(({ path, message }) => ({ field: path || 'body', message })));
+      const saved = await savePolicy(store, parsed.policy, caller.id);
+      return { ...presentInfo(saved), policy: saved.policy, created: saved.created };
+    },
+  });
+}
