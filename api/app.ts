@@ -11,7 +11,9 @@ import { errorHandler, notFoundHandler } from './errors';
 import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
 import { diagnosticsRoutes } from './routes/diagnostics';
+import { directoryRoutes } from './routes/directory';
 import { healthRoutes } from './routes/health';
+import { devLoginRoutes } from './routes/login';
 import { policyRoutes } from './routes/policy';
 
 export function createApp(deps: AppDeps) {
@@ -37,6 +39,8 @@ export function createApp(deps: AppDeps) {
   app.use(healthRoutes(deps));
   calendarRoutes(deps, api);
   diagnosticsRoutes(deps, api);
+  devLoginRoutes(deps, api);
+  directoryRoutes(deps, api);
   policyRoutes(deps, api);
   app.use(api.router);
 

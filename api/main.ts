@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadAppConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { connectStore } from '../store';
+import { seedDemoDirectory } from '../store/demo';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
 import { createApp } from './app';
 
@@ -12,6 +13,7 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL).child({ component: 'api' });
 
   const store = await connectStore(config.MONGODB_URI);
+  if (config.demo) logger.info({ inserted: await seedDemoDirectory(store) }, 'demo directory seeded');
   const connection = await Connection.connect(connectionOptions(temporalConfig));
   const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE });
   const app = createApp({ config, temporalConfig, temporal, store, logger });

@@ -3,6 +3,7 @@
  * inside FerretDB v1's subset so the same code runs on real MongoDB.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { directoryModels } from './directory';
 import { policyModel } from './policy';
 
 export async function connectStore(uri: string): Promise<Store> {
@@ -40,6 +41,7 @@ export function createStore(conn: Connection) {
     conn,
     timeline: conn.model('TimelineEntry', timelineSchema, 'timeline'),
     calendarYears: conn.model('CalendarYear', calendarYearSchema, 'calendar_years'),
+    ...directoryModels(conn),
     policies: policyModel(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
