@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { WorkingCalendar, seedCalendarYears, type CalendarYear } from '../domain/calendar';
 import type { Store } from './index';
 
@@ -25,4 +26,32 @@ export async function seedCalendar(store: Store): Promise<number> {
   const missing = seedCalendarYears().filter((y) => !have.has(y.year));
   for (const year of missing) await saveCalendarYear(store, year);
   return missing.length;
+}
+
+export interface StoredCalendarYear extends CalendarYear {
+  loadedAt: Date;
+}
+
+/** Every loaded year, oldest first. */
+export async function calendarYears(store: Store): Promise<StoredCalendarYear[]> {
+  return store.calendarYears.find({}, { _id: 0 }).sort({ year: 1 }).lean<StoredCalendarYear[]>();
+}
+
+export async function calendarYear(store: Store, year: number): Promise<StoredCalendarYear | undefined> {
+  return (await store.calendarYears.findOne({ year }, { _id: 0 }).lean<StoredCalendarYear>()) ?? undefined;
+}
+
+/**
+ * An admin's load of one year, lists sorted; loading the same lists again writes nothing (and keeps
+ * `loadedAt`), so a repeated request is harmless.
+ */
+export async function loadCalendarYear(store: Store, year: CalendarYear): Promise<{ changed: boolean }> {
+  const sorted = { ...year, holidays: [...year.holidays].sort(), workdays: [...year.workdays].sort() };
+  const existing = await calendarYear(store, year.year);
+  const same =
+    existing?.source === sorted.source &&
+    isDeepStrictEqual(existing.holidays, sorted.holidays) &&
+    isDeepStrictEqual(existing.workdays, sorted.workdays);
+  if (!same) await saveCalendarYear(store, sorted);
+  return { changed: !same };
 }
