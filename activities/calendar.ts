@@ -1,20 +1,8 @@
 import { computeDeadline, type Deadline } from '../domain/deadline';
-import { planLadder, type LadderStep, type PlannedStep } from '../domain/ladder';
+import { planClock, type ClockPlan, type ClockRequest } from '../domain/ladder';
 import type { TimeLimit } from '../domain/time';
 import { loadCalendar } from '../store/calendar';
 import type { ActivityDeps } from './deps';
-
-export interface ClockPlan {
-  deadline: Deadline;
-  steps: PlannedStep[];
-}
-
-export interface PlanClockInput {
-  start: number;
-  rule: TimeLimit;
-  ladder: LadderStep[];
-  officeHours: { time: string };
-}
 
 /**
  * Deadlines are computed here, not in workflow code, so the result is recorded in
@@ -26,10 +14,8 @@ export function calendarActivities({ store }: ActivityDeps) {
       return computeDeadline(await loadCalendar(store), input.start, input.rule);
     },
 
-    async planClock(input: PlanClockInput): Promise<ClockPlan> {
-      const calendar = await loadCalendar(store);
-      const deadline = computeDeadline(calendar, input.start, input.rule);
-      return { deadline, steps: planLadder(calendar, deadline, input.ladder, input.officeHours) };
+    async planClock(request: ClockRequest): Promise<ClockPlan> {
+      return planClock(await loadCalendar(store), request);
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { calendarActivities } from './calendar';
 import type { ActivityDeps } from './deps';
+import { notifyActivities } from './notify';
 import { timelineActivities } from './timeline';
 
 export type { ActivityDeps } from './deps';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...calendarActivities(deps),
     ...timelineActivities(deps),
+    ...notifyActivities(deps),
   };
 }
 

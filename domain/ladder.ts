@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WorkingCalendar } from './calendar';
-import type { Deadline } from './deadline';
-import { addDays, atTimeOfDay, isSubDayUnit, subDayMillis, subDayUnits, toIso } from './time';
+import { computeDeadline, type Deadline } from './deadline';
+import { addDays, atTimeOfDay, isSubDayUnit, subDayMillis, subDayUnits, toIso, type TimeLimit } from './time';
 
 /** The rungs of the deadline ladder (domain.md §5); reminders come before the due date, the rest after. */
 export type StepKind = 'reminder' | 'chaseNotice' | 'supervisionEscalation' | 'publicNotice';
@@ -31,6 +31,19 @@ export interface LadderStep {
 export interface PlannedStep extends LadderStep {
   at: number;
   atIso: string;
+}
+
+/** A clock's deadline and the times its ladder steps fire, computed once when the clock starts. */
+export interface ClockPlan {
+  deadline: Deadline;
+  steps: PlannedStep[];
+}
+
+/** Who must answer on a clock, so a step's audiences can be resolved to people. */
+export interface Responsible {
+  unitId?: string;
+  groupId?: string;
+  userIds?: string[];
 }
 
 const stepKinds = Object.keys(stepKindLabels) as [StepKind, ...StepKind[]];
@@ -121,4 +134,18 @@ function stepTime(
       ? cal.addWorkingDays(deadline.due, amount)
       : cal.nextWorkingDay(addDays(deadline.due, amount));
   return atTimeOfDay(day, time);
+}
+
+/** What starting a clock needs: when, how long, which ladder, and office hours. */
+export interface ClockRequest {
+  start: number;
+  rule: TimeLimit;
+  ladder: LadderStep[];
+  officeHours: { time: string };
+}
+
+/** A clock's deadline and ladder, computed together on one calendar. */
+export function planClock(cal: WorkingCalendar, request: ClockRequest): ClockPlan {
+  const deadline = computeDeadline(cal, request.start, request.rule);
+  return { deadline, steps: planLadder(cal, deadline, request.ladder, request.officeHours) };
 }

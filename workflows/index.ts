@@ -1,2 +1,3 @@
 // Every workflow the worker registers; one file per lifecycle.
 export { deadlineProbe } from './deadline-probe';
+export { clockDrill } from './clock-drill';

@@ -30,3 +30,11 @@ export async function createTestWorker(
   });
   return { worker, taskQueue };
 }
+
+/** Skips the test server's clock forward to an instant (ISO-8601 with offset). */
+export async function travelTo(env: TestWorkflowEnvironment, iso: string) {
+  const target = Date.parse(iso);
+  const now = await env.currentTimeMs();
+  if (target < now) throw new Error(`cannot travel back from ${new Date(now).toISOString()} to ${iso}`);
+  await env.sleep(target - now);
+}

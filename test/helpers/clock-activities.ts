@@ -1,0 +1,43 @@
+/**
+ * Activities for workflow tests: the real calendar and ladder arithmetic (the
+ * chinese-days data plus a 2027 year as an admin would load it), with notifications
+ * and timeline writes captured instead of stored.
+ */
+import { seedCalendarYears, WorkingCalendar, type CalendarYear } from '../../domain/calendar';
+import { planClock, type ClockRequest } from '../../domain/ladder';
+import { toIso } from '../../domain/time';
+import type { StepNotice } from '../../activities/notify';
+import type { TimelineInput } from '../../activities/timeline';
+
+/** 2027 is not in chinese-days yet: New Year's Day (Fri) and its weekend, as the State Council lists it. */
+export const calendar2027: CalendarYear = {
+  year: 2027,
+  holidays: ['2027-01-01', '2027-01-02', '2027-01-03'],
+  workdays: [],
+  source: 'test-fixture',
+};
+
+export function recordingActivities(years: CalendarYear[] = [...seedCalendarYears(), calendar2027]) {
+  const calendar = new WorkingCalendar(years);
+  const notices: StepNotice[] = [];
+  const timeline: TimelineInput[] = [];
+  return {
+    notices,
+    timeline,
+    /** Fired steps as `step@local time`, the easiest form to read in an assertion. */
+    /**
+     * Fired steps as `step@planned local time`, after checking each fired on time (the
+     * test server's timers wake the workflow a few milliseconds after the instant).
+     */
+    fired: () =>
+      notices.map((n) => {
+        if (n.at < n.step.at || n.at - n.step.at > 1_000) throw new Error(`${n.key} fired at ${toIso(n.at)}`);
+        return `${n.step.step}@${n.step.atIso}`;
+      }),
+    activities: {
+      planClock: async (request: ClockRequest) => planClock(calendar, request),
+      notifyStep: async (notice: StepNotice) => void notices.push(notice),
+      recordTimeline: async (entry: TimelineInput) => void timeline.push(entry),
+    },
+  };
+}
