@@ -3,6 +3,7 @@
  * the worker passes real dependencies, tests pass their own.
  */
 import { calendarActivities } from './calendar';
+import { clockActivities } from './clocks';
 import type { ActivityDeps } from './deps';
 import { notifyActivities } from './notify';
 import { timelineActivities } from './timeline';
@@ -12,6 +13,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...calendarActivities(deps),
+    ...clockActivities(deps),
     ...timelineActivities(deps),
     ...notifyActivities(deps),
   };

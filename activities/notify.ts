@@ -1,5 +1,5 @@
-import type { Deadline } from '../domain/deadline';
-import { stepKindLabels, type PlannedStep, type Responsible } from '../domain/ladder';
+import { stepKindLabels, type ClockSnapshot, type PlannedStep } from '../domain/ladder';
+import { clockProjection } from './clocks';
 import type { ActivityDeps } from './deps';
 import { timelineActivities } from './timeline';
 
@@ -7,41 +7,39 @@ import { timelineActivities } from './timeline';
 export interface StepNotice {
   /** Idempotency key (item, clock, generation, step): a retried or replayed step is recorded once. */
   key: string;
-  itemId: string;
-  clockId: string;
-  clockLabel: string;
   step: PlannedStep;
-  deadline: Deadline;
-  responsible: Responsible;
-  leaderId?: string;
   /** When the workflow fired the step (workflow time). */
   at: number;
+  /** Escalations of a key proposal go to its leader first. */
+  leaderId?: string;
+  clock: ClockSnapshot;
 }
 
 /**
  * The notification hook of the deadline ladder: records the step in the item's
- * timeline, where reports and the guarantee read it.
+ * timeline and the clock's read model, where digests, reports and the guarantee read it.
  */
 export function notifyActivities(deps: ActivityDeps) {
   const { recordTimeline } = timelineActivities(deps);
+  const projectClock = clockProjection(deps);
   return {
-    async notifyStep(notice: StepNotice): Promise<void> {
-      const { step, deadline } = notice;
+    async notifyStep({ key, step, at, leaderId, clock }: StepNotice): Promise<void> {
       await recordTimeline({
-        key: notice.key,
-        itemId: notice.itemId,
-        at: notice.at,
+        key,
+        itemId: clock.itemId,
+        at,
         kind: step.kind,
-        label: `${notice.clockLabel}${stepKindLabels[step.kind]}（期限 ${deadline.due}）`,
+        label: `${clock.label}${stepKindLabels[step.kind]}（期限 ${clock.plan.deadline.due}）`,
         data: {
-          clockId: notice.clockId,
+          clockId: clock.id,
           step: step.step,
           plannedAt: step.at,
           to: step.to,
-          responsible: notice.responsible,
-          leaderId: notice.leaderId,
+          responsible: clock.responsible,
+          leaderId,
         },
       });
+      await projectClock(clock);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClockCode } from './policy';
 import type { WorkingCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadline';
 import { addDays, atTimeOfDay, isSubDayUnit, subDayMillis, subDayUnits, toIso, type TimeLimit } from './time';
@@ -134,6 +135,34 @@ function stepTime(
       ? cal.addWorkingDays(deadline.due, amount)
       : cal.nextWorkingDay(addDays(deadline.due, amount));
   return atTimeOfDay(day, time);
+}
+
+export type ClockStatus = 'running' | 'met' | 'cancelled';
+
+/** One clock of one item, as plain data: carried through continue-as-new, queried, projected. */
+export interface ClockState {
+  id: string;
+  code: ClockCode;
+  label: string;
+  responsible: Responsible;
+  plan: ClockPlan;
+  /** Bumped when the clock is restarted or extended; steps fire once per generation. */
+  generation: number;
+  /** Bumped on every change, so a stale snapshot never overwrites a newer one in the read model. */
+  revision: number;
+  /** Step codes of this generation that have fired. */
+  fired: string[];
+  /** The due time has passed while the clock was running. */
+  overdue: boolean;
+  status: ClockStatus;
+  startedAt: number;
+  closedAt?: number;
+}
+
+/** A clock as the read model stores it, with the item it belongs to. */
+export interface ClockSnapshot extends ClockState {
+  itemId: string;
+  itemKind: string;
 }
 
 /** What starting a clock needs: when, how long, which ladder, and office hours. */

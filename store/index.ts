@@ -3,6 +3,7 @@
  * inside FerretDB v1's subset so the same code runs on real MongoDB.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { clockModel } from './clocks';
 import { directoryModels } from './directory';
 import { policyModel } from './policy';
 
@@ -43,6 +44,7 @@ export function createStore(conn: Connection) {
     calendarYears: conn.model('CalendarYear', calendarYearSchema, 'calendar_years'),
     ...directoryModels(conn),
     policies: policyModel(conn),
+    clocks: clockModel(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
       await conn.db!.admin().command({ ping: 1 });

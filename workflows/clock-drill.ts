@@ -34,7 +34,10 @@ export const extendUpdate = defineUpdate<ClockState, [TimeLimit]>('extend');
 export const clocksQuery = defineQuery<ClockTable>('clocks');
 
 export async function clockDrill(input: ClockDrillInput): Promise<ClockState> {
-  const clocks = new Clocks({ itemId: workflowInfo().workflowId, policy: input.policy }, input.table);
+  const clocks = new Clocks(
+    { itemId: workflowInfo().workflowId, itemKind: 'drill', policy: input.policy },
+    input.table,
+  );
   void clocks.run();
 
   // An update may arrive before the clock's plan is computed: handlers wait for it.

@@ -10,38 +10,31 @@
  */
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ClockPlan, PlannedStep, Responsible } from '../domain/ladder';
+import type {
+  ClockPlan,
+  ClockSnapshot,
+  ClockState,
+  ClockStatus,
+  PlannedStep,
+  Responsible,
+} from '../domain/ladder';
 import type { ClockCode, Policy } from '../domain/policy';
 import type { TimeLimit } from '../domain/time';
 
-const { planClock, notifyStep, recordTimeline } = proxyActivities<Activities>({
+const { planClock, notifyStep, recordClock } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumInterval: '5 minutes' },
 });
 
-export type ClockStatus = 'running' | 'met' | 'cancelled';
-
-export interface ClockState {
-  id: string;
-  code: ClockCode;
-  label: string;
-  responsible: Responsible;
-  plan: ClockPlan;
-  /** Bumped when the clock is restarted or extended; steps fire once per generation. */
-  generation: number;
-  /** Step codes of this generation that have fired. */
-  fired: string[];
-  /** The due time has passed while the clock was running. */
-  overdue: boolean;
-  status: ClockStatus;
-  closedAt?: number;
-}
+export type { ClockState, ClockStatus };
 
 export type ClockTable = Record<string, ClockState>;
 
 /** What the item is, for timeline entries and notifications. */
 export interface ClockContext {
   itemId: string;
+  /** proposal, followUp, posting, drill … (read-model filter). */
+  itemKind: string;
   policy: Policy;
   /** Escalations of a key proposal go to its leader first (domain.md §2). */
   leaderId?: string;
@@ -81,9 +74,11 @@ export class Clocks {
       responsible: opts.responsible ?? {},
       plan,
       generation: (previous?.generation ?? 0) + 1,
+      revision: (previous?.revision ?? 0) + 1,
       fired: [],
       overdue: false,
       status: 'running',
+      startedAt: start,
     };
     this.table[id] = clock;
     this.version++;
@@ -100,7 +95,7 @@ export class Clocks {
     clock.generation++;
     clock.fired = [];
     clock.overdue = false;
-    this.version++;
+    this.touch(clock);
     await this.record(clock, 'clockExtended', `${clock.label}期限延至 ${clock.plan.deadline.due}`, {
       deadline: clock.plan.deadline,
     });
@@ -113,7 +108,7 @@ export class Clocks {
     if (!clock || clock.status !== 'running') return;
     clock.status = status;
     clock.closedAt = Date.now();
-    this.version++;
+    this.touch(clock);
     const late = clock.overdue ? '（逾期）' : '';
     await this.record(
       clock,
@@ -179,32 +174,39 @@ export class Clocks {
   }
 
   private async fire({ clock, step }: Due) {
-    // Mark before awaiting so the loop never fires the same step twice, even while the activity runs.
-    this.version++;
     this.inFlight++;
     try {
+      // Mark before awaiting so the loop never fires the same step twice, even while the activity runs.
       if (step === 'due') {
         clock.overdue = true;
+        this.touch(clock);
         await this.record(clock, 'clockOverdue', `${clock.label}已到期未办`, {
           due: clock.plan.deadline.due,
         });
       } else {
         clock.fired.push(step.step);
+        this.touch(clock);
         await notifyStep({
           key: this.key(clock, step.step),
-          itemId: this.ctx.itemId,
-          clockId: clock.id,
-          clockLabel: clock.label,
           step,
-          deadline: clock.plan.deadline,
-          responsible: clock.responsible,
-          leaderId: this.ctx.leaderId,
           at: Date.now(),
+          leaderId: this.ctx.leaderId,
+          clock: this.snapshot(clock),
         });
       }
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** Records a change to `clock`: wakes the ladder loop and orders read-model snapshots. */
+  private touch(clock: ClockState) {
+    clock.revision++;
+    this.version++;
+  }
+
+  private snapshot(clock: ClockState): ClockSnapshot {
+    return { ...clock, itemId: this.ctx.itemId, itemKind: this.ctx.itemKind };
   }
 
   private running(id: string): ClockState {
@@ -229,13 +231,16 @@ export class Clocks {
   }
 
   private record(clock: ClockState, kind: string, label: string, data: Record<string, unknown>) {
-    return recordTimeline({
-      key: this.key(clock, kind),
-      itemId: this.ctx.itemId,
-      at: Date.now(),
-      kind,
-      label,
-      data: { clockId: clock.id, code: clock.code, ...data },
+    return recordClock({
+      entry: {
+        key: this.key(clock, kind),
+        itemId: this.ctx.itemId,
+        at: Date.now(),
+        kind,
+        label,
+        data: { clockId: clock.id, code: clock.code, ...data },
+      },
+      clock: this.snapshot(clock),
     });
   }
 }

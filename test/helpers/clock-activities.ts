@@ -7,6 +7,7 @@ import { seedCalendarYears, WorkingCalendar, type CalendarYear } from '../../dom
 import { planClock, type ClockRequest } from '../../domain/ladder';
 import { toIso } from '../../domain/time';
 import type { StepNotice } from '../../activities/notify';
+import type { ClockEvent } from '../../activities/clocks';
 import type { TimelineInput } from '../../activities/timeline';
 
 /** 2027 is not in chinese-days yet: New Year's Day (Fri) and its weekend, as the State Council lists it. */
@@ -37,6 +38,7 @@ export function recordingActivities(years: CalendarYear[] = [...seedCalendarYear
     activities: {
       planClock: async (request: ClockRequest) => planClock(calendar, request),
       notifyStep: async (notice: StepNotice) => void notices.push(notice),
+      recordClock: async ({ entry }: ClockEvent) => void timeline.push(entry),
       recordTimeline: async (entry: TimelineInput) => void timeline.push(entry),
     },
   };

@@ -64,6 +64,16 @@ test('every step fires once, in order, across continue-as-new, and is recorded o
     expect(late).toBeGreaterThanOrEqual(0);
     expect(late).toBeLessThan(2_000);
   }
+  // The read model holds the last state, whatever order retried snapshots arrived in.
+  expect(await stack.store.clocks.findById(`${workflowId}:drill`).lean()).toMatchObject({
+    itemKind: 'drill',
+    code: 'signFor',
+    status: 'met',
+    overdue: true,
+    escalation: 'publicNotice',
+    fired: ['reminder', 'chaseNotice', 'supervision', 'publicNotice'],
+    nextStepAt: null,
+  });
   const kinds = (await stack.store.timeline.find({ itemId: workflowId }).lean()).map((e) => e.kind).sort();
   expect(kinds).toEqual(
     [

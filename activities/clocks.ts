@@ -1,0 +1,65 @@
+import type { ClockSnapshot, StepKind } from '../domain/ladder';
+import { isDuplicateKey } from '../store/mongo';
+import type { ActivityDeps } from './deps';
+import { timelineActivities, type TimelineInput } from './timeline';
+
+const escalationRank: StepKind[] = ['reminder', 'chaseNotice', 'supervisionEscalation', 'publicNotice'];
+
+/** Writes clock snapshots into the read model, newest revision wins. */
+export function clockProjection({ store }: ActivityDeps) {
+  return async function projectClock(clock: ClockSnapshot): Promise<void> {
+    const fired = clock.plan.steps.filter((s) => clock.fired.includes(s.step));
+    const next = clock.plan.steps.find((s) => !clock.fired.includes(s.step));
+    const escalation = fired
+      .map((s) => s.kind)
+      .filter((kind) => kind !== 'reminder')
+      .sort((a, b) => escalationRank.indexOf(b) - escalationRank.indexOf(a))[0];
+    const doc = {
+      itemId: clock.itemId,
+      itemKind: clock.itemKind,
+      clockId: clock.id,
+      code: clock.code,
+      label: clock.label,
+      responsible: clock.responsible,
+      revision: clock.revision,
+      generation: clock.generation,
+      status: clock.status,
+      overdue: clock.overdue,
+      startedAt: new Date(clock.startedAt),
+      dueAt: new Date(clock.plan.deadline.dueAt),
+      due: clock.plan.deadline.due,
+      deadline: clock.plan.deadline,
+      fired: clock.fired,
+      escalation: escalation ?? null,
+      nextStepAt: next && clock.status === 'running' ? new Date(next.at) : null,
+      closedAt: clock.closedAt ? new Date(clock.closedAt) : null,
+    };
+    try {
+      // Matches only an older revision; when a newer one is stored the upsert collides and is dropped.
+      await store.clocks.updateOne(
+        { _id: `${clock.itemId}:${clock.id}`, revision: { $lt: clock.revision } },
+        { $set: doc },
+        { upsert: true },
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  };
+}
+
+export interface ClockEvent {
+  entry: TimelineInput;
+  clock: ClockSnapshot;
+}
+
+export function clockActivities(deps: ActivityDeps) {
+  const { recordTimeline } = timelineActivities(deps);
+  const projectClock = clockProjection(deps);
+  return {
+    /** A clock started, was extended, met, cancelled or went overdue: timeline entry and read model. */
+    async recordClock({ entry, clock }: ClockEvent): Promise<void> {
+      await recordTimeline(entry);
+      await projectClock(clock);
+    },
+  };
+}
