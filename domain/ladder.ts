@@ -137,7 +137,8 @@ function stepTime(
   return atTimeOfDay(day, time);
 }
 
-export type ClockStatus = 'running' | 'met' | 'cancelled';
+/** `expired`: a window (co-signing, return request, feedback …) that simply closed at its due time. */
+export type ClockStatus = 'running' | 'met' | 'cancelled' | 'expired';
 
 /** One clock of one item, as plain data: carried through continue-as-new, queried, projected. */
 export interface ClockState {
@@ -154,6 +155,8 @@ export interface ClockState {
   fired: string[];
   /** The due time has passed while the clock was running. */
   overdue: boolean;
+  /** A window closes at its due time instead of going overdue. */
+  window: boolean;
   status: ClockStatus;
   startedAt: number;
   closedAt?: number;

@@ -11,6 +11,7 @@ import { monthDaySchema, timeLimitSchema, timeOfDaySchema, type TimeLimit } from
 export const clockCodes = [
   'cosigning',
   'review',
+  'consent',
   'assignment',
   'signFor',
   'returnWindow',
@@ -19,7 +20,9 @@ export const clockCodes = [
   'coHandlerOpinion',
   'reply',
   'feedback',
+  'feedbackRuling',
   'rehandling',
+  'consultation',
   'checkIn',
   'acknowledge',
   'response',
@@ -176,6 +179,9 @@ export const defaultPolicy: Policy = {
   clocks: {
     cosigning: clock('联名确认', workingDays(5), 'reminderOnly'),
     review: clock('立案审查', workingDays(10)),
+    // Not fixed by domain.md: the proposer's consent to converting a proposal, and the committee's
+    // decisions after an unsatisfied rating, get working-day windows so nothing waits silently.
+    consent: clock('转办征求意见', workingDays(5), 'reminderOnly'),
     assignment: clock('交办', workingDays(5)),
     signFor: clock('签收', workingDays(2)),
     returnWindow: clock('申请退回', workingDays(5), 'reminderOnly'),
@@ -184,7 +190,9 @@ export const defaultPolicy: Policy = {
     coHandlerOpinion: clock('会办意见', months(1)),
     reply: clock('书面答复', months(3)),
     feedback: clock('征询意见', workingDays(15), 'reminderOnly'),
+    feedbackRuling: clock('不满意件处理决定', workingDays(5)),
     rehandling: clock('重新办理', months(1)),
+    consultation: clock('当面协商', months(1)),
     checkIn: clock('跟踪落实', months(3)),
     acknowledge: clock('跟踪事项签收', workingDays(3)),
     response: clock('跟踪事项答复', workingDays(20)),

@@ -50,7 +50,7 @@ export async function clockDrill(input: ClockDrillInput): Promise<ClockState> {
   });
   setHandler(extendUpdate, async (limit) => {
     await condition(started);
-    return clocks.extend(DRILL, limit);
+    return clocks.reschedule(DRILL, limit);
   });
 
   if (!input.table) await clocks.start(DRILL, input.clock, { limit: input.limit });

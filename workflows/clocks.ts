@@ -46,6 +46,8 @@ export interface StartOptions {
   start?: number;
   /** Default: the policy's limit for the clock's code. */
   limit?: TimeLimit;
+  /** A window closes at its due time (status `expired`) instead of going overdue and escalating. */
+  window?: boolean;
 }
 
 type Due = { clock: ClockState; step: PlannedStep | 'due' };
@@ -77,6 +79,7 @@ export class Clocks {
       revision: (previous?.revision ?? 0) + 1,
       fired: [],
       overdue: false,
+      window: opts.window ?? false,
       status: 'running',
       startedAt: start,
     };
@@ -88,22 +91,22 @@ export class Clocks {
     return clock;
   }
 
-  /** Moves a running clock's deadline (an approved extension); the ladder starts over for the new date. */
-  async extend(id: string, limit: TimeLimit): Promise<ClockState> {
+  /** Moves a running clock's deadline (an extension, or a cap); the ladder starts over for the new date. */
+  async reschedule(id: string, limit: TimeLimit): Promise<ClockState> {
     const clock = this.running(id);
     clock.plan = await this.plan(clock.code, clock.plan.deadline.start, limit);
     clock.generation++;
     clock.fired = [];
     clock.overdue = false;
     this.touch(clock);
-    await this.record(clock, 'clockExtended', `${clock.label}期限延至 ${clock.plan.deadline.due}`, {
+    await this.record(clock, 'clockRescheduled', `${clock.label}期限改为 ${clock.plan.deadline.due}`, {
       deadline: clock.plan.deadline,
     });
     return clock;
   }
 
   /** The awaited action happened (`met`) or no longer matters (`cancelled`): no further step fires. */
-  async stop(id: string, status: Exclude<ClockStatus, 'running'>): Promise<void> {
+  async stop(id: string, status: 'met' | 'cancelled'): Promise<void> {
     const clock = this.table[id];
     if (!clock || clock.status !== 'running') return;
     clock.status = status;
@@ -122,8 +125,10 @@ export class Clocks {
 
   isRunning = (id: string) => this.table[id]?.status === 'running';
 
-  /** True once the due time of a running clock has passed: windows that close on it use this. */
+  /** True once the due time of a running clock has passed. */
   isOverdue = (id: string) => this.table[id]?.overdue ?? false;
+
+  status = (id: string): ClockStatus | undefined => this.table[id]?.status;
 
   /** Running clocks, earliest deadline first. */
   open(): ClockState[] {
@@ -177,7 +182,12 @@ export class Clocks {
     this.inFlight++;
     try {
       // Mark before awaiting so the loop never fires the same step twice, even while the activity runs.
-      if (step === 'due') {
+      if (step === 'due' && clock.window) {
+        clock.status = 'expired';
+        clock.closedAt = Date.now();
+        this.touch(clock);
+        await this.record(clock, 'clockExpired', `${clock.label}期限届满`, { due: clock.plan.deadline.due });
+      } else if (step === 'due') {
         clock.overdue = true;
         this.touch(clock);
         await this.record(clock, 'clockOverdue', `${clock.label}已到期未办`, {

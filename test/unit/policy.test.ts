@@ -38,6 +38,7 @@ describe('defaultPolicy', () => {
     const expected: Record<ClockCode, TimeLimit> = {
       cosigning: wd(5),
       review: wd(10),
+      consent: wd(5),
       assignment: wd(5),
       signFor: wd(2),
       returnWindow: wd(5),
@@ -46,7 +47,9 @@ describe('defaultPolicy', () => {
       coHandlerOpinion: months(1),
       reply: months(3),
       feedback: wd(15),
+      feedbackRuling: wd(5),
       rehandling: months(1),
+      consultation: months(1),
       checkIn: months(3),
       acknowledge: wd(3),
       response: wd(20),
