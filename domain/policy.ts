@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultLadder, ladderStepSchema } from './ladder';
+import { defaultNotificationPolicy, notificationPolicySchema } from './notifications';
 import { monthDaySchema, timeLimitSchema, timeOfDaySchema, type TimeLimit } from './time';
 
 /**
@@ -120,8 +121,18 @@ export const policySchema = z
       /** Remind the group's secretary this many working days before a quarter ends without a letter. */
       quarterReminderWorkingDays: count,
     }),
+    /** Recipients outside the directory, office hours of delivery, default channels (domain.md §5). */
+    notifications: notificationPolicySchema.default(defaultNotificationPolicy),
   })
   .superRefine((policy, ctx) => {
+    // 'HH:mm' strings order like the times they name (a malformed start is reported on its own).
+    const start = policy.officeHours.time;
+    if (timeOfDaySchema.safeParse(start).success && policy.notifications.officeHoursEnd <= start)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notifications', 'officeHoursEnd'],
+        message: `must be later than officeHours.time (${start})`,
+      });
     for (const [clock, { ladder }] of Object.entries(policy.clocks)) {
       if (!(ladder in policy.ladders)) {
         const known = Object.keys(policy.ladders).join(', ');
@@ -252,4 +263,5 @@ export const defaultPolicy: Policy = {
     lettersPerQuarter: 1,
     quarterReminderWorkingDays: 10,
   },
+  notifications: defaultNotificationPolicy,
 };

@@ -123,6 +123,52 @@ describe('defaultPolicy', () => {
   });
 });
 
+describe('the notifications section', () => {
+  it('defaults to office hours until 18:00, inbox + e-mail + SMS, no outside contact', () => {
+    expect(defaultPolicy.notifications).toEqual({
+      officeHoursEnd: '18:00',
+      defaultChannels: ['inbox', 'email', 'sms'],
+      inspectionOffice: null,
+      reportList: [],
+    });
+  });
+
+  it('is filled with the defaults in a policy stored before it existed', () => {
+    const older = edited((doc) => delete (doc as Partial<Policy>).notifications);
+    expect(parsePolicy(older)).toEqual({ ok: true, policy: defaultPolicy });
+  });
+
+  it('accepts an inspection office and a report list', () => {
+    const doc = edited((d) => {
+      d.notifications.inspectionOffice = {
+        name: '市政府督查室',
+        email: 'ducha@example.gov.cn',
+        webhook: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x', format: 'wecom' },
+      };
+      d.notifications.reportList = ['committee', 'leader'];
+    });
+    expect(parsePolicy(doc).ok).toBe(true);
+  });
+
+  it('refuses an end of office hours before their start, an unknown channel and a bad contact', () => {
+    expect(pathsOf(edited((d) => (d.notifications.officeHoursEnd = '08:00')))).toEqual([
+      'notifications.officeHoursEnd',
+    ]);
+    expect(pathsOf(edited((d) => (d.notifications.defaultChannels = ['fax' as never])))).toEqual([
+      'notifications.defaultChannels.0',
+    ]);
+    const badContact = edited(
+      (d) => (d.notifications.inspectionOffice = { name: '督查室', email: 'not-an-address' }),
+    );
+    expect(pathsOf(badContact)).toEqual(['notifications.inspectionOffice.email']);
+    const badHook = edited(
+      (d) =>
+        (d.notifications.inspectionOffice = { name: '督查室', webhook: { url: 'ftp://x', format: 'json' } }),
+    );
+    expect(pathsOf(badHook)).toEqual(['notifications.inspectionOffice.webhook.url']);
+  });
+});
+
 describe('parsePolicy refuses', () => {
   it('a negative time limit, naming its path', () => {
     const errors = errorsOf(edited((doc) => (doc.clocks.reply.limit = { unit: 'months', amount: -1 })));
