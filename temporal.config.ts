@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
 import { loadEnv } from './config';
+import { searchAttributeKeys } from './workflows/search-attributes';
+
+const cliType: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool', TEXT: 'Text' };
 
 const temporalSchema = z.object({
   TEMPORAL_ADDRESS: z
@@ -64,13 +67,7 @@ export function connectionOptions(cfg: TemporalConfig): {
   };
 }
 
-/**
- * Search attributes the project registers so operators can filter in the Web UI.
- * Never personal data: they are stored unencrypted.
- */
-export const searchAttributes = {
-  HuiyinKind: 'Keyword',
-  HuiyinStatus: 'Keyword',
-  SessionYear: 'Int',
-  Overdue: 'Bool',
-} as const;
+/** Search attributes the dev server registers (`--search-attribute Name=Type`); see workflows/search-attributes.ts. */
+export const searchAttributes: Record<string, string> = Object.fromEntries(
+  searchAttributeKeys.map((key) => [key.name, cliType[key.type]]),
+);

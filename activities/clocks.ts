@@ -1,5 +1,5 @@
 import type { ClockSnapshot, StepKind } from '../domain/ladder';
-import { isDuplicateKey } from '../store/mongo';
+import { upsertNewer } from '../store/mongo';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -21,7 +21,6 @@ export function clockProjection({ store }: ActivityDeps) {
       code: clock.code,
       label: clock.label,
       responsible: clock.responsible,
-      revision: clock.revision,
       generation: clock.generation,
       status: clock.status,
       overdue: clock.overdue,
@@ -34,16 +33,7 @@ export function clockProjection({ store }: ActivityDeps) {
       nextStepAt: next && clock.status === 'running' ? new Date(next.at) : null,
       closedAt: clock.closedAt ? new Date(clock.closedAt) : null,
     };
-    try {
-      // Matches only an older revision; when a newer one is stored the upsert collides and is dropped.
-      await store.clocks.updateOne(
-        { _id: `${clock.itemId}:${clock.id}`, revision: { $lt: clock.revision } },
-        { $set: doc },
-        { upsert: true },
-      );
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    await upsertNewer(store.clocks, `${clock.itemId}:${clock.id}`, clock.revision, doc);
   };
 }
 

@@ -6,6 +6,7 @@ import { calendarActivities } from './calendar';
 import { clockActivities } from './clocks';
 import type { ActivityDeps } from './deps';
 import { notifyActivities } from './notify';
+import { proposalActivities } from './proposals';
 import { timelineActivities } from './timeline';
 
 export type { ActivityDeps } from './deps';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...clockActivities(deps),
     ...timelineActivities(deps),
     ...notifyActivities(deps),
+    ...proposalActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ClockCode } from './policy';
+import type { Role } from './roles';
 import type { WorkingCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadline';
 import { addDays, atTimeOfDay, isSubDayUnit, subDayMillis, subDayUnits, toIso, type TimeLimit } from './time';
@@ -45,6 +46,8 @@ export interface Responsible {
   unitId?: string;
   groupId?: string;
   userIds?: string[];
+  /** A body-wide duty, e.g. the committee office's filing review: everyone with this role. */
+  role?: Role;
 }
 
 const stepKinds = Object.keys(stepKindLabels) as [StepKind, ...StepKind[]];

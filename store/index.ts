@@ -5,7 +5,10 @@
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { clockModel } from './clocks';
 import { directoryModels } from './directory';
+import { outboxModel } from './outbox';
 import { policyModel } from './policy';
+import { proposalModels } from './proposals';
+import { preferencesModel } from './preferences';
 
 export async function connectStore(uri: string): Promise<Store> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
@@ -45,6 +48,9 @@ export function createStore(conn: Connection) {
     ...directoryModels(conn),
     policies: policyModel(conn),
     clocks: clockModel(conn),
+    ...proposalModels(conn),
+    outbox: outboxModel(conn),
+    preferences: preferencesModel(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
       await conn.db!.admin().command({ ping: 1 });

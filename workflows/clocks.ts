@@ -38,6 +38,8 @@ export interface ClockContext {
   policy: Policy;
   /** Escalations of a key proposal go to its leader first (domain.md §2). */
   leaderId?: string;
+  /** Called after any clock changes (e.g. to keep an Overdue search attribute current). */
+  onChange?: () => void;
 }
 
 export interface StartOptions {
@@ -84,7 +86,7 @@ export class Clocks {
       startedAt: start,
     };
     this.table[id] = clock;
-    this.version++;
+    this.changed();
     await this.record(clock, 'clockStarted', `${clock.label}计时开始，期限 ${plan.deadline.due}`, {
       deadline: plan.deadline,
     });
@@ -212,7 +214,12 @@ export class Clocks {
   /** Records a change to `clock`: wakes the ladder loop and orders read-model snapshots. */
   private touch(clock: ClockState) {
     clock.revision++;
+    this.changed();
+  }
+
+  private changed() {
     this.version++;
+    this.ctx.onChange?.();
   }
 
   private snapshot(clock: ClockState): ClockSnapshot {

@@ -1,3 +1,4 @@
 // Every workflow the worker registers; one file per lifecycle.
 export { deadlineProbe } from './deadline-probe';
 export { clockDrill } from './clock-drill';
+export { proposal } from './proposal';

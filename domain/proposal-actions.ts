@@ -1,0 +1,449 @@
+/**
+ * Every human action on a proposal: its arguments (zod, shared by the API's
+ * validation and OpenAPI), who may take it, and when the workflow refuses it.
+ * `refusal` is what the workflow's Update validator runs; `availableActions`
+ * is what the API shows a caller.
+ */
+import { z } from 'zod';
+import type { ClockState } from './ladder';
+import type { Policy } from './policy';
+import {
+  activeAssignments,
+  assignmentOf,
+  finalStatuses,
+  proposers,
+  replyingAssignments,
+  type ProposalState,
+  type ProposalStatus,
+} from './proposal';
+import { hasRole, seesEverything, type Caller, type Role } from './roles';
+import { isoDateSchema } from './time';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.string().trim().min(1).max(64);
+
+/** Arguments of each action, without the acting person (the API adds `by` from the token). */
+export const actionSchemas = {
+  cosign: z.object({ accept: z.boolean() }),
+  withdraw: z.object({ reason: text(500).optional() }),
+  review: z.discriminatedUnion('decision', [
+    z.object({ decision: z.literal('file'), note: text(500).optional() }),
+    z.object({ decision: z.literal('notFile'), reason: id, note: text(500).optional() }),
+    z.object({ decision: z.literal('convert'), unitId: id, note: text(500).optional() }),
+    z.object({ decision: z.literal('merge'), intoProposalId: id, note: text(500).optional() }),
+  ]),
+  consent: z.object({ accept: z.boolean() }),
+  assign: z
+    .object({
+      leadUnitId: id.optional(),
+      coHandlerUnitIds: z.array(id).max(10).default([]),
+      parallelUnitIds: z.array(id).max(20).default([]),
+    })
+    .refine((a) => Boolean(a.leadUnitId) !== a.parallelUnitIds.length > 0, {
+      message: 'name either one lead unit (with optional co-handlers) or parallel units',
+      path: ['leadUnitId'],
+    })
+    .refine((a) => a.parallelUnitIds.length === 0 || a.coHandlerUnitIds.length === 0, {
+      message: 'parallel units have no co-handlers',
+      path: ['coHandlerUnitIds'],
+    }),
+  signFor: z.object({ unitId: id }),
+  requestReturn: z.object({ unitId: id, reason: text(1000) }),
+  ruleReturn: z.object({
+    unitId: id,
+    approve: z.boolean(),
+    toUnitId: id.optional(),
+    reason: text(500).optional(),
+  }),
+  recordContact: z.object({
+    unitId: id,
+    method: z.enum(['inPerson', 'phone', 'meeting', 'written']),
+    note: text(2000).optional(),
+  }),
+  sendOpinion: z.object({ unitId: id, text: text(10_000) }),
+  waiveOpinion: z.object({ unitId: id }),
+  requestExtension: z.object({ unitId: id, until: isoDateSchema, reason: text(1000) }),
+  ruleExtension: z.object({ unitId: id, approve: z.boolean(), reason: text(500).optional() }),
+  reply: z.object({
+    unitId: id,
+    resultClass: z.string().min(1),
+    text: text(50_000),
+    commitments: text(10_000).optional(),
+    targetDate: isoDateSchema.optional(),
+  }),
+  reclassify: z.object({ unitId: id, resultClass: z.string().min(1), reason: text(500) }),
+  feedback: z.object({
+    rating: z.string().min(1),
+    processRating: z.string().min(1).optional(),
+    outcomeRating: z.string().min(1).optional(),
+    comment: text(2000).optional(),
+  }),
+  ruleFeedback: z.object({ decision: z.enum(['rehandle', 'close']), reason: text(500).optional() }),
+  recordConsultation: z.object({ record: text(10_000) }),
+  markKey: z.object({ leaderId: id }),
+  logSupervision: z.object({
+    activity: z.enum(['research', 'forum', 'meeting']),
+    date: isoDateSchema,
+    note: text(2000),
+  }),
+} as const;
+
+export type ActionName = keyof typeof actionSchemas;
+export const actionNames = Object.keys(actionSchemas) as ActionName[];
+
+export type ActionArgs<A extends ActionName> = z.infer<(typeof actionSchemas)[A]>;
+/** An action as the workflow receives it: name, arguments, and who takes it. */
+export type ProposalAction = { [A in ActionName]: { name: A; args: ActionArgs<A>; by: string } }[ActionName];
+
+export const actionLabels: Record<ActionName, string> = {
+  cosign: '联名确认',
+  withdraw: '撤回',
+  review: '立案审查',
+  consent: '同意转办',
+  assign: '交办',
+  signFor: '签收',
+  requestReturn: '申请退回',
+  ruleReturn: '审核退回申请',
+  recordContact: '记录办前沟通',
+  sendOpinion: '提交会办意见',
+  waiveOpinion: '免于会办意见',
+  requestExtension: '申请延期',
+  ruleExtension: '审核延期申请',
+  reply: '书面答复',
+  reclassify: '调整答复类别',
+  feedback: '征询意见反馈',
+  ruleFeedback: '不满意件处理',
+  recordConsultation: '记录当面协商',
+  markKey: '列为重点提案',
+  logSupervision: '记录督办活动',
+};
+
+/** Who may take each action (domain.md §1); unit-scoped actions also need the caller's own unit. */
+export const actionRoles: Record<ActionName, readonly Role[]> = {
+  cosign: ['member', 'organization'],
+  withdraw: ['member', 'organization'],
+  review: ['committee'],
+  consent: ['member', 'organization'],
+  assign: ['committee'],
+  signFor: ['unit', 'unitLeader'],
+  requestReturn: ['unit', 'unitLeader'],
+  ruleReturn: ['committee'],
+  recordContact: ['unit', 'unitLeader'],
+  sendOpinion: ['unit', 'unitLeader'],
+  waiveOpinion: ['committee'],
+  requestExtension: ['unit', 'unitLeader'],
+  ruleExtension: ['committee'],
+  reply: ['unitLeader'],
+  reclassify: ['committee'],
+  feedback: ['member', 'organization'],
+  ruleFeedback: ['committee'],
+  recordConsultation: ['leader', 'committee'],
+  markKey: ['leader', 'committee'],
+  logSupervision: ['leader', 'committee'],
+};
+
+/** A reason an action is refused: a stable code and a Chinese message. */
+export interface Refusal {
+  code: string;
+  message: string;
+}
+
+export interface RuleContext {
+  policy: Policy;
+  clocks: Record<string, ClockState>;
+}
+
+/** Clock ids of a proposal: one per clock code, per unit or per proposer where several run at once. */
+export const clockIds = {
+  cosigning: 'cosigning',
+  review: 'review',
+  consent: 'consent',
+  assignment: 'assignment',
+  signFor: (unitId: string) => `signFor:${unitId}`,
+  returnWindow: (unitId: string) => `returnWindow:${unitId}`,
+  returnRuling: (unitId: string) => `returnRuling:${unitId}`,
+  contact: (unitId: string) => `contact:${unitId}`,
+  coHandlerOpinion: (unitId: string) => `coHandlerOpinion:${unitId}`,
+  reply: (unitId: string) => `reply:${unitId}`,
+  feedback: (proposerId: string) => `feedback:${proposerId}`,
+  feedbackRuling: 'feedbackRuling',
+  consultation: 'consultation',
+};
+
+const refuse = (code: string, message: string): Refusal => ({ code, message });
+const running = (ctx: RuleContext, id: string) => ctx.clocks[id]?.status === 'running';
+
+/** Statuses in which each proposal-level action makes sense. */
+const statusRules: Partial<Record<ActionName, readonly ProposalStatus[]>> = {
+  cosign: ['cosigning'],
+  withdraw: ['cosigning', 'underReview'],
+  review: ['underReview'],
+  consent: ['awaitingConsent'],
+  assign: ['awaitingAssignment'],
+  signFor: ['handling', 'rehandling'],
+  requestReturn: ['handling'],
+  ruleReturn: ['handling'],
+  recordContact: ['handling', 'rehandling'],
+  sendOpinion: ['handling', 'rehandling'],
+  waiveOpinion: ['handling', 'rehandling'],
+  requestExtension: ['handling', 'rehandling'],
+  ruleExtension: ['handling', 'rehandling'],
+  reply: ['handling', 'rehandling'],
+  reclassify: ['awaitingFeedback', 'awaitingRuling', 'rehandling', 'consultation', 'closed'],
+  feedback: ['awaitingFeedback'],
+  ruleFeedback: ['awaitingRuling'],
+  recordConsultation: ['consultation'],
+  markKey: ['underReview', 'awaitingAssignment', 'handling', 'awaitingFeedback', 'rehandling'],
+  logSupervision: ['awaitingAssignment', 'handling', 'awaitingFeedback', 'rehandling', 'consultation'],
+};
+
+/**
+ * Why the workflow refuses `action` now, or null when it may proceed. Role and unit membership are
+ * the API's to check (it knows the caller); this checks the proposal's state and the policy's rules.
+ */
+export function refusal(state: ProposalState, action: ProposalAction, ctx: RuleContext): Refusal | null {
+  const allowed = statusRules[action.name];
+  if (allowed && !allowed.includes(state.status)) {
+    return refuse('wrongState', `提案当前状态不能${actionLabels[action.name]}`);
+  }
+  return actionRefusal(state, action, ctx);
+}
+
+function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleContext): Refusal | null {
+  const { policy } = ctx;
+  switch (action.name) {
+    case 'cosign': {
+      if (!state.coSignerIds.includes(action.by)) return refuse('notCoSigner', '您不是本提案的联名人');
+      const answered = [...state.confirmedCoSignerIds, ...state.declinedCoSignerIds].includes(action.by);
+      return answered ? refuse('alreadyAnswered', '您已确认过联名') : null;
+    }
+    case 'withdraw':
+    case 'consent':
+      return action.by === state.leadProposerId
+        ? null
+        : refuse('notLeadProposer', '只有第一提案人可以进行此操作');
+    case 'review': {
+      const decision = action.args;
+      if (
+        decision.decision === 'notFile' &&
+        !policy.notFiledReasons.some((r) => r.code === decision.reason)
+      ) {
+        return refuse('unknownReason', `不予立案理由 ${decision.reason} 不在规则列表中`);
+      }
+      if (decision.decision === 'merge' && decision.intoProposalId === state.proposalId) {
+        return refuse('selfMerge', '不能并入本提案自身');
+      }
+      return null;
+    }
+    case 'assign': {
+      const units = [action.args.leadUnitId, ...action.args.coHandlerUnitIds, ...action.args.parallelUnitIds];
+      return new Set(units).size === units.length ? null : refuse('duplicateUnit', '同一单位不能重复交办');
+    }
+    case 'signFor': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a) return notAssigned();
+      return a.status === 'assigned' ? null : refuse('alreadySigned', '本单位已签收');
+    }
+    case 'requestReturn': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a) return notAssigned();
+      if (a.returnRequest && !a.returnRequest.ruling) return refuse('returnPending', '退回申请正在审核');
+      if (a.returnRequest) return refuse('returnAlreadyRuled', '退回申请已审核，不能再次申请');
+      if (!running(ctx, clockIds.returnWindow(a.unitId)))
+        return refuse('returnWindowClosed', '已超过申请退回期限，交办不再变更');
+      return a.status === 'replied' ? refuse('alreadyReplied', '已答复的提案不能申请退回') : null;
+    }
+    case 'ruleReturn': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a?.returnRequest || a.returnRequest.ruling)
+        return refuse('noReturnRequest', '该单位没有待审核的退回申请');
+      if (!action.args.approve) return null;
+      if (!action.args.toUnitId) return refuse('missingUnit', '同意退回时须指定改办单位');
+      return assignmentOf(state, action.args.toUnitId)
+        ? refuse('duplicateUnit', '改办单位已在办理本提案')
+        : null;
+    }
+    case 'recordContact':
+      return assignmentOf(state, action.args.unitId) ? null : notAssigned();
+    case 'sendOpinion': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a) return notAssigned();
+      if (a.role !== 'coHandler') return refuse('notCoHandler', '只有会办单位提交会办意见');
+      return a.opinion ? refuse('opinionSent', '会办意见已提交') : null;
+    }
+    case 'waiveOpinion': {
+      const a = assignmentOf(state, action.args.unitId);
+      return a?.role === 'coHandler' && !a.opinion
+        ? null
+        : refuse('noOpinionDue', '该单位没有待提交的会办意见');
+    }
+    case 'requestExtension':
+      return extensionRefusal(state, action.args.unitId, action.args.until, ctx);
+    case 'ruleExtension': {
+      const a = assignmentOf(state, action.args.unitId);
+      return a?.extension && !a.extension.ruling
+        ? null
+        : refuse('noExtensionRequest', '该单位没有待审核的延期申请');
+    }
+    case 'reply':
+      return replyRefusal(state, action.args.unitId, action.args.resultClass, ctx);
+    case 'reclassify': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a?.reply) return refuse('noReply', '该单位尚未答复');
+      return knownClass(policy, action.args.resultClass);
+    }
+    case 'feedback': {
+      if (!proposers(state).includes(action.by)) return refuse('notProposer', '您不是本提案的提案人');
+      const mine = state.feedback.find((f) => f.proposerId === action.by && f.round === state.round);
+      if (mine?.rating || mine?.noFeedback) return refuse('feedbackGiven', '本轮已反馈，不能重复反馈');
+      const codes = policy.satisfactionScale.map((s) => s.code);
+      const ratings = [action.args.rating, action.args.processRating, action.args.outcomeRating];
+      const bad = ratings.find((r) => r !== undefined && !codes.includes(r));
+      return bad ? refuse('unknownRating', `评价 ${bad} 不在满意度等级中`) : null;
+    }
+    case 'ruleFeedback':
+      return action.args.decision === 'rehandle' && state.round > 0
+        ? refuse('alreadyRehandled', '已重新办理过一次，仍不满意的应当面协商')
+        : null;
+    case 'markKey':
+      return state.key ? refuse('alreadyKey', '已是重点提案') : null;
+    case 'recordConsultation':
+    case 'logSupervision':
+      return null;
+  }
+}
+
+const notAssigned = () => refuse('notAssigned', '本单位未承办该提案');
+
+function knownClass(policy: Policy, code: string): Refusal | null {
+  return policy.resultClassScheme.some((c) => c.code === code)
+    ? null
+    : refuse('unknownResultClass', `答复类别 ${code} 不在规则的分类方案中`);
+}
+
+function extensionRefusal(
+  state: ProposalState,
+  unitId: string,
+  until: string,
+  ctx: RuleContext,
+): Refusal | null {
+  const a = assignmentOf(state, unitId);
+  if (!a || a.role === 'coHandler') return notAssigned();
+  if (a.status === 'replied') return refuse('alreadyReplied', '已答复，无需延期');
+  if (a.extension && !a.extension.ruling) return refuse('extensionPending', '延期申请正在审核');
+  const reply = ctx.clocks[clockIds.reply(unitId)];
+  if (!reply || reply.status !== 'running' || reply.overdue)
+    return refuse('pastDeadline', '须在答复期限届满前申请延期');
+  if (until <= reply.plan.deadline.due)
+    return refuse('notLater', `延期日期须晚于现期限 ${reply.plan.deadline.due}`);
+  if (a.capDue && until > a.capDue) return refuse('pastCap', `办理总期限不得超过 ${a.capDue}`);
+  return null;
+}
+
+function replyRefusal(
+  state: ProposalState,
+  unitId: string,
+  resultClass: string,
+  ctx: RuleContext,
+): Refusal | null {
+  const a = assignmentOf(state, unitId);
+  if (!a) return notAssigned();
+  if (a.role === 'coHandler') return refuse('coHandlerReplies', '会办单位向主办单位提交会办意见，不直接答复');
+  if (a.status === 'assigned') return refuse('notSigned', '请先签收');
+  if (a.status === 'returnRequested') return refuse('returnPending', '退回申请正在审核');
+  if (a.reply && a.reply.round === state.round) return refuse('alreadyReplied', '本轮已答复');
+  if (ctx.policy.flags.consultBeforeReply && !a.contact) {
+    return refuse('contactRequired', '先协商后答复：请先记录与提案者的沟通');
+  }
+  if (a.role === 'lead') {
+    const missing = activeAssignments(state).filter(
+      (c) => c.role === 'coHandler' && !c.opinion && !c.opinionWaived,
+    );
+    if (missing.length > 0) {
+      return refuse(
+        'opinionMissing',
+        `会办单位 ${missing.map((c) => c.unitId).join('、')} 的会办意见尚未提交`,
+      );
+    }
+  }
+  return knownClass(ctx.policy, resultClass);
+}
+
+/** True once every replying unit has replied in the current round. */
+export const allReplied = (state: ProposalState) =>
+  replyingAssignments(state).every((a) => a.reply && a.reply.round === state.round);
+
+/** The caller's relation to the proposal, for listing their actions and scoping reads. */
+export function canSee(
+  state: Pick<ProposalState, 'leadProposerId' | 'coSignerIds' | 'assignments' | 'mergedProposers'>,
+  caller: Caller,
+) {
+  if (seesEverything(caller)) return true;
+  const people = [
+    state.leadProposerId,
+    ...state.coSignerIds,
+    ...state.mergedProposers.flatMap((m) => m.proposerIds),
+  ];
+  if (people.includes(caller.id)) return true;
+  return Boolean(caller.unitId && state.assignments.some((a) => a.unitId === caller.unitId));
+}
+
+/**
+ * The actions `caller` may take on the proposal now, with the unit they act for where it matters —
+ * what the detail page offers. Each is checked against the same rules the workflow enforces.
+ */
+export function availableActions(state: ProposalState, caller: Caller, ctx: RuleContext): ActionName[] {
+  return actionNames.filter((name) => {
+    if (!hasRole(caller, ...actionRoles[name])) return false;
+    const probe = probeAction(name, state, caller, ctx.policy);
+    return probe !== null && refusal(state, probe, ctx) === null;
+  });
+}
+
+/** A representative action for the availability check: the caller's own unit, a known class and rating. */
+function probeAction(
+  name: ActionName,
+  state: ProposalState,
+  caller: Caller,
+  policy: Policy,
+): ProposalAction | null {
+  const unitId = caller.unitId ?? '';
+  const by = caller.id;
+  const pending = (pick: (a: ProposalState['assignments'][number]) => boolean) =>
+    activeAssignments(state).find(pick)?.unitId;
+  const args: Partial<Record<ActionName, unknown>> = {
+    cosign: { accept: true },
+    withdraw: {},
+    review: { decision: 'file' },
+    consent: { accept: true },
+    assign: { leadUnitId: '?', coHandlerUnitIds: [], parallelUnitIds: [] },
+    signFor: { unitId },
+    requestReturn: { unitId, reason: '?' },
+    ruleReturn: {
+      unitId: pending((a) => Boolean(a.returnRequest && !a.returnRequest.ruling)),
+      approve: false,
+    },
+    recordContact: { unitId, method: 'phone' },
+    sendOpinion: { unitId, text: '?' },
+    waiveOpinion: { unitId: pending((a) => a.role === 'coHandler' && !a.opinion && !a.opinionWaived) },
+    // The latest date allowed: offered while any extension is still possible.
+    requestExtension: { unitId, until: assignmentOf(state, unitId)?.capDue ?? '', reason: '?' },
+    ruleExtension: { unitId: pending((a) => Boolean(a.extension && !a.extension.ruling)), approve: false },
+    reply: { unitId, resultClass: policy.resultClassScheme[0].code },
+    reclassify: {
+      unitId: replyingAssignments(state).find((a) => a.reply)?.unitId,
+      resultClass: policy.resultClassScheme[0].code,
+      reason: '?',
+    },
+    feedback: { rating: policy.satisfactionScale[0].code },
+    ruleFeedback: { decision: 'close' },
+    recordConsultation: { record: '?' },
+    markKey: { leaderId: '?' },
+    logSupervision: { activity: 'research', date: '2026-01-01', note: '?' },
+  };
+  const value = args[name] as Record<string, unknown>;
+  if (value && 'unitId' in value && !value.unitId) return null;
+  return { name, args: value, by } as ProposalAction;
+}
+
+export const isFinal = (state: ProposalState) => finalStatuses.includes(state.status);

@@ -1,0 +1,660 @@
+/**
+ * One durable process per proposal (domain.md §2), from co-signing to closing.
+ * Human actions arrive as one Update, `act`, whose validator applies the rules of
+ * domain/proposal-actions.ts; every clock runs on the shared deadline ladder.
+ * Handlers run one at a time (a mutex), so rules see a consistent state.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
+import type { Activities } from '../activities';
+import type { FollowUpInput } from '../domain/follow-up';
+import {
+  allReplied,
+  clockIds,
+  isFinal,
+  refusal,
+  type ProposalAction,
+  type RuleContext,
+} from '../domain/proposal-actions';
+import {
+  activeAssignments,
+  assignmentOf,
+  proposers,
+  proposalWorkflowId,
+  replyingAssignments,
+  type Assignment,
+  type ProposalInput,
+  type ProposalState,
+  type ProposalStatus,
+  type UnitRole,
+} from '../domain/proposal';
+import { addDays } from '../domain/time';
+import { Clocks, type ClockContext, type ClockTable } from './clocks';
+import { historyFull, quiesce, refuse } from './lifecycle';
+import { HuiyinStatus, Overdue } from './search-attributes';
+
+const { recordProposal, computeDeadline } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '5 minutes' },
+});
+
+export interface ProposalView {
+  state: ProposalState;
+  clocks: ClockTable;
+}
+
+export const actUpdate = defineUpdate<ProposalView, [ProposalAction]>('act');
+/** A proposal merged into this one: its proposers are answered with this one (并案). */
+export const absorbSignal = defineSignal<[{ proposalId: string; proposerIds: string[] }]>('absorb');
+export const viewQuery = defineQuery<ProposalView>('view');
+
+export async function proposal(input: ProposalInput): Promise<ProposalState> {
+  const run = new ProposalRun(input);
+  return run.main();
+}
+
+class ProposalRun {
+  private readonly state: ProposalState;
+  private readonly clocks: Clocks;
+  private readonly ctx: ClockContext;
+  private readonly mutex = new Mutex();
+  private revision: number;
+  private overdueFlag = false;
+
+  constructor(private readonly input: ProposalInput) {
+    this.state = input.state ?? initialState(input);
+    this.revision = input.state ? (input.revision ?? 0) : 0;
+    this.ctx = {
+      itemId: input.proposalId,
+      itemKind: 'proposal',
+      policy: input.policy,
+      leaderId: this.state.key?.leaderId,
+      onChange: () => this.syncOverdue(),
+    };
+    this.clocks = new Clocks(this.ctx, input.clocks);
+  }
+
+  async main(): Promise<ProposalState> {
+    void this.clocks.run();
+    setHandler(viewQuery, () => this.view());
+    setHandler(actUpdate, (action) => this.mutex.runExclusive(() => this.act(action)), {
+      validator: (action) => this.check(action),
+    });
+    setHandler(absorbSignal, (merged) => this.mutex.runExclusive(() => this.absorb(merged)));
+
+    if (!this.input.state) await this.mutex.runExclusive(() => this.begin());
+
+    while (!isFinal(this.state)) {
+      await condition(
+        () => this.transitionDue() || isFinal(this.state) || historyFull(this.input.historyLimit),
+      );
+      if (this.transitionDue()) await this.mutex.runExclusive(() => this.advance());
+      else if (!isFinal(this.state)) return this.rollOver();
+    }
+    await condition(allHandlersFinished);
+    return this.state;
+  }
+
+  private async rollOver(): Promise<never> {
+    await quiesce(this.clocks);
+    return continueAsNew<typeof proposal>({
+      ...this.input,
+      state: this.state,
+      clocks: this.clocks.table,
+      revision: this.revision,
+    });
+  }
+
+  private view(): ProposalView {
+    return { state: this.state, clocks: this.clocks.table };
+  }
+
+  private rules(): RuleContext {
+    return { policy: this.input.policy, clocks: this.clocks.table };
+  }
+
+  private check(action: ProposalAction) {
+    const refused = refusal(this.state, action, this.rules());
+    if (refused) refuse(refused.code, refused.message);
+  }
+
+  // ---- the lifecycle -------------------------------------------------------------------------
+
+  private async begin() {
+    await this.record('submitted', '提案已提交', this.state.leadProposerId);
+    if (this.state.coSignerIds.length > 0) {
+      await this.clocks.start(clockIds.cosigning, 'cosigning', {
+        window: true,
+        responsible: { userIds: this.state.coSignerIds },
+      });
+    } else await this.toReview();
+  }
+
+  /** Time-driven transitions: windows that closed while nobody acted. */
+  private transitionDue(): boolean {
+    const closed = (id: string) => !this.clocks.isRunning(id);
+    switch (this.state.status) {
+      case 'cosigning':
+        return closed(clockIds.cosigning);
+      case 'awaitingConsent':
+        return closed(clockIds.consent);
+      case 'awaitingFeedback':
+        return proposers(this.state).every((p) => closed(clockIds.feedback(p)));
+      default:
+        return false;
+    }
+  }
+
+  private async advance() {
+    if (!this.transitionDue()) return;
+    if (this.state.status === 'cosigning') {
+      await this.record('cosigningClosed', `联名确认结束，${this.state.confirmedCoSignerIds.length} 人确认`);
+      await this.toReview();
+    } else if (this.state.status === 'awaitingConsent') {
+      await this.declineConversion('提案者未在期限内同意转办');
+    } else if (this.state.status === 'awaitingFeedback') {
+      await this.closeFeedbackRound();
+    }
+  }
+
+  private async toReview() {
+    await this.setStatus('underReview');
+    await this.clocks.start(clockIds.review, 'review', { responsible: committee });
+  }
+
+  private async act(action: ProposalAction): Promise<ProposalView> {
+    // Re-checked under the mutex: an action validated alongside another may no longer fit.
+    this.check(action);
+    await this.handlers[action.name](action as never);
+    return this.view();
+  }
+
+  private readonly handlers: {
+    [A in ProposalAction['name']]: (a: Extract<ProposalAction, { name: A }>) => Promise<void>;
+  } = {
+    cosign: async ({ args, by }) => {
+      (args.accept ? this.state.confirmedCoSignerIds : this.state.declinedCoSignerIds).push(by);
+      await this.record('cosigned', args.accept ? '联名人确认联名' : '联名人拒绝联名', by);
+      const answered = this.state.confirmedCoSignerIds.length + this.state.declinedCoSignerIds.length;
+      if (answered === this.state.coSignerIds.length) await this.clocks.stop(clockIds.cosigning, 'met');
+      await this.advance();
+    },
+
+    withdraw: async ({ args, by }) => {
+      await this.finish('withdrawn', `提案者撤回提案${args.reason ? `：${args.reason}` : ''}`, by);
+    },
+
+    review: async ({ args, by }) => {
+      await this.clocks.stop(clockIds.review, 'met');
+      switch (args.decision) {
+        case 'file':
+          this.state.filedAt = Date.now();
+          await this.record('filed', '立案', by, { note: args.note });
+          await this.setStatus('awaitingAssignment');
+          await this.clocks.start(clockIds.assignment, 'assignment', { responsible: committee });
+          return;
+        case 'notFile': {
+          this.state.notFiledReason = args.reason;
+          const label = this.input.policy.notFiledReasons.find((r) => r.code === args.reason)!.label;
+          return this.finish('notFiled', `不予立案：${label}`, by, { reason: args.reason, note: args.note });
+        }
+        case 'convert':
+          this.state.conversion = { unitId: args.unitId, note: args.note };
+          await this.record('conversionProposed', '拟转为意见建议，征求提案者意见', by, {
+            unitId: args.unitId,
+          });
+          await this.setStatus('awaitingConsent');
+          await this.clocks.start(clockIds.consent, 'consent', {
+            window: true,
+            responsible: { userIds: [this.state.leadProposerId] },
+          });
+          return;
+        case 'merge':
+          await this.mergeInto(args.intoProposalId, by);
+          return;
+      }
+    },
+
+    consent: async ({ args, by }) => {
+      await this.clocks.stop(clockIds.consent, 'met');
+      if (!args.accept) return this.declineConversion('提案者不同意转办');
+      const conversion = this.state.conversion!;
+      conversion.consent = true;
+      conversion.followUpId = await this.startFollowUp('convertedSuggestion', conversion.unitId, 'converted');
+      await this.finish('converted', '转为意见建议，交有关单位办理', by, {
+        followUpId: conversion.followUpId,
+      });
+    },
+
+    assign: async ({ args, by }) => {
+      await this.clocks.stop(clockIds.assignment, 'met');
+      this.state.assignedAt = Date.now();
+      await this.setStatus('handling');
+      if (args.leadUnitId) await this.assignUnit(args.leadUnitId, 'lead', by);
+      for (const unitId of args.coHandlerUnitIds) await this.assignUnit(unitId, 'coHandler', by);
+      for (const unitId of args.parallelUnitIds) await this.assignUnit(unitId, 'parallel', by);
+    },
+
+    signFor: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.status = 'signed';
+      a.signedAt = Date.now();
+      await this.clocks.stop(clockIds.signFor(a.unitId), 'met');
+      await this.record('signedFor', '承办单位签收', by, { unitId: a.unitId });
+    },
+
+    requestReturn: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.returnRequest = { reason: args.reason, at: Date.now() };
+      a.status = 'returnRequested';
+      await this.clocks.stop(clockIds.signFor(a.unitId), 'met');
+      await this.record('returnRequested', `承办单位申请退回：${args.reason}`, by, { unitId: a.unitId });
+      await this.clocks.start(clockIds.returnRuling(a.unitId), 'returnRuling', { responsible: committee });
+    },
+
+    ruleReturn: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.returnRequest!.ruling = { approved: args.approve, by, at: Date.now(), toUnitId: args.toUnitId };
+      await this.clocks.stop(clockIds.returnRuling(a.unitId), 'met');
+      if (!args.approve) {
+        a.status = a.signedAt ? 'signed' : 'assigned';
+        await this.record('returnRejected', `退回申请未获同意${args.reason ? `：${args.reason}` : ''}`, by, {
+          unitId: a.unitId,
+        });
+        if (!a.signedAt) await this.startUnitClock(a, 'signFor');
+        return;
+      }
+      a.status = 'returned';
+      await this.cancelUnitClocks(a.unitId);
+      await this.record('returnApproved', `同意退回，改由 ${args.toUnitId} 办理`, by, {
+        unitId: a.unitId,
+        toUnitId: args.toUnitId,
+      });
+      await this.assignUnit(args.toUnitId!, a.role, by);
+    },
+
+    recordContact: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.contact = { method: args.method, note: args.note, at: Date.now(), by };
+      await this.clocks.stop(clockIds.contact(a.unitId), 'met');
+      await this.record('contacted', '办前沟通已记录', by, { unitId: a.unitId, method: args.method });
+    },
+
+    sendOpinion: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.opinion = { text: args.text, at: Date.now() };
+      a.status = 'opinionSent';
+      await this.clocks.stop(clockIds.coHandlerOpinion(a.unitId), 'met');
+      await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
+      await this.record('opinionSent', '会办单位提交会办意见', by, { unitId: a.unitId });
+    },
+
+    waiveOpinion: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.opinionWaived = true;
+      await this.clocks.stop(clockIds.coHandlerOpinion(a.unitId), 'cancelled');
+      await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
+      await this.record('opinionWaived', '委员会免除会办意见', by, { unitId: a.unitId });
+    },
+
+    requestExtension: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      a.extension = { until: args.until, reason: args.reason, at: Date.now() };
+      await this.record('extensionRequested', `申请延期至 ${args.until}：${args.reason}`, by, {
+        unitId: a.unitId,
+      });
+    },
+
+    ruleExtension: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      const extension = a.extension!;
+      extension.ruling = { approved: args.approve, by, at: Date.now(), reason: args.reason };
+      if (args.approve) {
+        await this.clocks.reschedule(clockIds.reply(a.unitId), { unit: 'fixedDate', date: extension.until });
+      }
+      await this.record(
+        args.approve ? 'extensionApproved' : 'extensionRejected',
+        args.approve ? `同意延期至 ${extension.until}` : '延期申请未获同意',
+        by,
+        { unitId: a.unitId },
+      );
+    },
+
+    reply: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      const replyClock = clockIds.reply(a.unitId);
+      a.reply = {
+        ...args,
+        signedOffBy: by,
+        at: Date.now(),
+        round: this.state.round,
+        onTime: !this.clocks.isOverdue(replyClock),
+      };
+      a.status = 'replied';
+      await this.clocks.stop(replyClock, 'met');
+      await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
+      await this.record('replied', `书面答复（${this.classLabel(args.resultClass)}）`, by, {
+        unitId: a.unitId,
+        resultClass: args.resultClass,
+        round: this.state.round,
+      });
+      await this.openCommitment(a);
+      if (allReplied(this.state)) await this.startFeedbackRound();
+    },
+
+    reclassify: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      const from = a.reply!.resultClass;
+      a.reply!.resultClass = args.resultClass;
+      await this.record('reclassified', `答复类别由 ${from} 调整为 ${args.resultClass}：${args.reason}`, by, {
+        unitId: a.unitId,
+        from,
+        to: args.resultClass,
+      });
+      await this.openCommitment(a);
+    },
+
+    feedback: async ({ args, by }) => {
+      this.state.feedback.push({
+        proposerId: by,
+        ...args,
+        counts: this.counts(args.rating),
+        at: Date.now(),
+        round: this.state.round,
+      });
+      await this.clocks.stop(clockIds.feedback(by), 'met');
+      await this.record('feedback', `提案者反馈：${this.ratingLabel(args.rating)}`, by, {
+        rating: args.rating,
+      });
+      await this.advance();
+    },
+
+    ruleFeedback: async ({ args, by }) => {
+      await this.clocks.stop(clockIds.feedbackRuling, 'met');
+      if (args.decision === 'close') {
+        return this.finish('closed', `委员会决定办结${args.reason ? `：${args.reason}` : ''}`, by);
+      }
+      this.state.round = 1;
+      await this.record('rehandlingOrdered', '对不满意件重新办理', by, { reason: args.reason });
+      await this.setStatus('rehandling');
+      for (const a of replyingAssignments(this.state)) {
+        a.status = 'signed';
+        await this.clocks.start(clockIds.reply(a.unitId), 'rehandling', {
+          responsible: { unitId: a.unitId },
+        });
+      }
+    },
+
+    recordConsultation: async ({ args, by }) => {
+      this.state.consultation = {
+        ...this.state.consultation,
+        record: args.record,
+        leaderId: by,
+        at: Date.now(),
+      };
+      await this.clocks.stop(clockIds.consultation, 'met');
+      await this.finish('closed', '当面协商已完成，提案办结', by);
+    },
+
+    markKey: async ({ args, by }) => {
+      this.state.key = { leaderId: args.leaderId, at: Date.now() };
+      this.ctx.leaderId = args.leaderId; // escalations now go to the leading leader first
+      await this.record('markedKey', '列为重点提案，由领导领衔督办', by, { leaderId: args.leaderId });
+    },
+
+    logSupervision: async ({ args, by }) => {
+      const labels = { research: '调研', forum: '座谈', meeting: '督办会' };
+      await this.record('supervision', `督办活动：${labels[args.activity]}（${args.date}）${args.note}`, by, {
+        ...args,
+      });
+    },
+  };
+
+  // ---- steps shared by several actions ----------------------------------------------------------
+
+  private async assignUnit(unitId: string, role: UnitRole, by: string) {
+    const cap = await computeDeadline({ start: Date.now(), rule: this.input.policy.replyCap });
+    const a: Assignment = { unitId, role, status: 'assigned', assignedAt: Date.now(), capDue: cap.due };
+    this.state.assignments.push(a);
+    await this.record('assigned', `交办 ${unitId}（${roleLabel[role]}）`, by, { unitId, role });
+    await this.startUnitClock(a, 'signFor');
+    await this.clocks.start(clockIds.returnWindow(unitId), 'returnWindow', {
+      window: true,
+      responsible: { unitId },
+    });
+    await this.startUnitClock(a, 'contact');
+    if (role === 'coHandler') await this.startOpinionClock(a);
+    else await this.startReplyClock(a);
+  }
+
+  private startUnitClock(a: Assignment, code: 'signFor' | 'contact') {
+    return this.clocks.start(clockIds[code](a.unitId), code, { responsible: { unitId: a.unitId } });
+  }
+
+  private startReplyClock(a: Assignment) {
+    const plenaryDate = this.input.policy.plenaryReplyDate;
+    const limit =
+      this.state.type === 'plenary' && plenaryDate
+        ? { unit: 'fixedDate' as const, date: plenaryDate }
+        : undefined;
+    return this.clocks.start(clockIds.reply(a.unitId), 'reply', { responsible: { unitId: a.unitId }, limit });
+  }
+
+  /** A co-handler's opinion is due in a month, and at the latest `coHandlerMarginDays` before the lead's reply. */
+  private async startOpinionClock(a: Assignment) {
+    const id = clockIds.coHandlerOpinion(a.unitId);
+    const clock = await this.clocks.start(id, 'coHandlerOpinion', { responsible: { unitId: a.unitId } });
+    const lead = activeAssignments(this.state).find((x) => x.role === 'lead');
+    const leadReply = lead && this.clocks.table[clockIds.reply(lead.unitId)];
+    if (!leadReply) return;
+    const cap = addDays(leadReply.plan.deadline.due, -this.input.policy.coHandlerMarginDays);
+    if (clock.plan.deadline.due > cap) await this.clocks.reschedule(id, { unit: 'fixedDate', date: cap });
+  }
+
+  private async cancelUnitClocks(unitId: string) {
+    for (const code of ['signFor', 'returnWindow', 'contact', 'coHandlerOpinion', 'reply'] as const) {
+      await this.clocks.stop(clockIds[code](unitId), 'cancelled');
+    }
+  }
+
+  /** A reply of a class that opens a follow-up (default B) hands its commitments to a follow-up item. */
+  private async openCommitment(a: Assignment) {
+    const scheme = this.input.policy.resultClassScheme.find((c) => c.code === a.reply!.resultClass);
+    if (!scheme?.opensFollowUp || a.followUpId) return;
+    a.followUpId = await this.startFollowUp('commitment', a.unitId, `commitment-${a.unitId}`);
+    await this.record('commitmentOpened', '答复承诺转入跟踪落实', undefined, {
+      unitId: a.unitId,
+      followUpId: a.followUpId,
+    });
+  }
+
+  private async startFollowUp(kind: FollowUpInput['kind'], unitId: string, suffix: string): Promise<string> {
+    const followUpId = `${this.state.proposalId}-${suffix}`;
+    const a = assignmentOf(this.state, unitId);
+    const input: FollowUpInput = {
+      followUpId,
+      kind,
+      title: this.state.title,
+      content: a?.reply?.commitments ?? this.state.conversion?.note ?? this.state.content,
+      sender: { userIds: proposers(this.state) },
+      responder: { unitId },
+      source: { proposalId: this.state.proposalId },
+      policy: this.input.policy,
+      policyVersion: this.input.policyVersion,
+    };
+    // ABANDON: the follow-up keeps asking for progress after the proposal itself closes.
+    await startChild('followUpItem', {
+      workflowId: `followup-${followUpId}`,
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return followUpId;
+  }
+
+  private async startFeedbackRound() {
+    await this.setStatus('awaitingFeedback');
+    for (const proposerId of proposers(this.state)) {
+      await this.clocks.start(clockIds.feedback(proposerId), 'feedback', {
+        window: true,
+        responsible: { userIds: [proposerId] },
+      });
+    }
+  }
+
+  /** Every proposer answered or let the window close: unsatisfied → re-handling or consultation, else close. */
+  private async closeFeedbackRound() {
+    const { round } = this.state;
+    for (const proposerId of proposers(this.state)) {
+      const given = this.state.feedback.some((f) => f.proposerId === proposerId && f.round === round);
+      if (!given) this.state.feedback.push({ proposerId, noFeedback: true, round });
+    }
+    const unsatisfied = this.state.feedback.some((f) => f.round === round && f.counts === 'unsatisfied');
+    await this.record('feedbackClosed', unsatisfied ? '征询意见结束：有不满意' : '征询意见结束');
+    if (!unsatisfied) return this.finish('closed', '提案办结');
+    if (round === 0) {
+      await this.setStatus('awaitingRuling');
+      await this.clocks.start(clockIds.feedbackRuling, 'feedbackRuling', { responsible: committee });
+    } else {
+      await this.setStatus('consultation');
+      await this.clocks.start(clockIds.consultation, 'consultation', {
+        responsible: this.state.key ? { userIds: [this.state.key.leaderId] } : { role: 'leader' },
+      });
+    }
+  }
+
+  private async declineConversion(why: string) {
+    this.state.conversion = { ...this.state.conversion!, consent: false };
+    await this.record('conversionDeclined', `${why}，重新审查`);
+    await this.toReview();
+  }
+
+  private async mergeInto(intoProposalId: string, by: string) {
+    try {
+      await getExternalWorkflowHandle(proposalWorkflowId(intoProposalId)).signal(absorbSignal, {
+        proposalId: this.state.proposalId,
+        proposerIds: proposers(this.state),
+      });
+    } catch {
+      refuse('mergeTargetMissing', `提案 ${intoProposalId} 不存在或已办结，不能并案`);
+    }
+    this.state.mergedInto = intoProposalId;
+    await this.finish('merged', `并入提案 ${intoProposalId} 办理`, by, { intoProposalId });
+  }
+
+  private async absorb(merged: { proposalId: string; proposerIds: string[] }) {
+    if (this.state.mergedProposers.some((m) => m.proposalId === merged.proposalId)) return; // signal retried
+    this.state.mergedProposers.push(merged);
+    await this.record('absorbed', `提案 ${merged.proposalId} 并入本提案办理`, undefined, merged);
+    if (this.state.status === 'awaitingFeedback') {
+      for (const proposerId of merged.proposerIds) {
+        await this.clocks.start(clockIds.feedback(proposerId), 'feedback', {
+          window: true,
+          responsible: { userIds: [proposerId] },
+        });
+      }
+    }
+  }
+
+  /** A final status: every clock still running is cancelled, nothing waits any more. */
+  private async finish(status: ProposalStatus, label: string, by?: string, data?: Record<string, unknown>) {
+    for (const clock of this.clocks.open()) await this.clocks.stop(clock.id, 'cancelled');
+    if (status === 'closed') this.state.closedAt = Date.now();
+    this.state.status = status;
+    await this.record(status, label, by, data);
+    this.upsertStatus();
+  }
+
+  private async setStatus(status: ProposalStatus) {
+    this.state.status = status;
+    await this.record(`status:${status}`, undefined);
+    this.upsertStatus();
+  }
+
+  private upsertStatus() {
+    upsertSearchAttributes([{ key: HuiyinStatus, value: this.state.status }]);
+  }
+
+  private syncOverdue() {
+    const overdue = this.clocks.open().some((c) => c.overdue);
+    if (overdue === this.overdueFlag) return;
+    this.overdueFlag = overdue;
+    upsertSearchAttributes([{ key: Overdue, value: overdue }]);
+  }
+
+  /** Timeline entry plus the read model, in one idempotent activity keyed by the proposal's revision. */
+  private record(kind: string, label: string | undefined, actor?: string, data?: Record<string, unknown>) {
+    this.revision++;
+    return recordProposal({
+      entry:
+        label === undefined
+          ? undefined
+          : {
+              key: `${this.state.proposalId}:r${this.revision}:${kind}`,
+              itemId: this.state.proposalId,
+              at: Date.now(),
+              kind,
+              label,
+              actor,
+              data,
+            },
+      state: this.state,
+      revision: this.revision,
+    });
+  }
+
+  private unit(unitId: string): Assignment {
+    return assignmentOf(this.state, unitId)!;
+  }
+
+  private counts(rating: string) {
+    return this.input.policy.satisfactionScale.find((s) => s.code === rating)?.counts;
+  }
+
+  private classLabel(code: string) {
+    return this.input.policy.resultClassScheme.find((c) => c.code === code)?.label ?? code;
+  }
+
+  private ratingLabel(code: string) {
+    return this.input.policy.satisfactionScale.find((s) => s.code === code)?.label ?? code;
+  }
+}
+
+const committee = { role: 'committee' as const }; // the committee office as a whole
+const roleLabel: Record<UnitRole, string> = { lead: '主办', coHandler: '会办', parallel: '分办' };
+
+function initialState({
+  proposalId,
+  sessionYear,
+  number,
+  draft,
+  policyVersion,
+}: ProposalInput): ProposalState {
+  return {
+    ...draft,
+    proposalId,
+    sessionYear,
+    number,
+    status: draft.coSignerIds.length > 0 ? 'cosigning' : 'underReview',
+    confirmedCoSignerIds: [],
+    declinedCoSignerIds: [],
+    mergedProposers: [],
+    assignments: [],
+    feedback: [],
+    round: 0,
+    submittedAt: Date.now(),
+    policyVersion,
+  };
+}
