@@ -29,6 +29,7 @@ export const clockCodes = [
   'response',
   'evaluation',
   'followUpCheckIn',
+  'quarterlyLetter',
 ] as const;
 export type ClockCode = (typeof clockCodes)[number];
 
@@ -105,7 +106,11 @@ export const policySchema = z
       z.strictObject({ code, label, counts: z.enum(['satisfied', 'unsatisfied']) }),
       (entry) => entry.code,
     ),
-    adoptionScale: uniqueList(codedEntry, (entry) => entry.code),
+    /** `counts` says whether a rating counts towards the adoption rate (domain.md §7); never the label. */
+    adoptionScale: uniqueList(
+      z.strictObject({ code, label, counts: z.enum(['adopted', 'notAdopted']) }),
+      (entry) => entry.code,
+    ),
     notFiledReasons: uniqueList(codedEntry, (entry) => entry.code),
     flags: z.strictObject({
       /** 先协商后答复: a reply is refused until a contact with the proposer is recorded. */
@@ -118,7 +123,11 @@ export const policySchema = z
         .refine((size) => size.min <= size.max, { message: 'min exceeds max', path: ['max'] }),
       term: timeLimitSchema,
       lettersPerQuarter: count,
-      /** Remind the group's secretary this many working days before a quarter ends without a letter. */
+      /**
+       * Remind the group's secretary this many working days before a quarter ends without a letter.
+       * Informative: postings fire the reminder from the ladder of `clocks.quarterlyLetter`, whose default
+       * step is built from this number; keep the two equal when editing.
+       */
       quarterReminderWorkingDays: count,
     }),
     /** Recipients outside the directory, office hours of delivery, default channels (domain.md §5). */
@@ -180,12 +189,23 @@ const followUpKind = (
   { response = 'response', evaluation = null, checkIn = null, sendBacks = 0 }: Partial<FollowUpKindPolicy>,
 ): FollowUpKindPolicy => ({ label, acknowledge: 'acknowledge', response, evaluation, checkIn, sendBacks });
 
+/** domain.md §3: the group's secretary is reminded 10 wd before a quarter ends without a letter. */
+const quarterReminderWorkingDays = 10;
+
 /** The defaults of domain.md §2–§5. */
 export const defaultPolicy: Policy = {
   officeHours: { time: '09:00' },
   ladders: {
     standard: defaultLadder,
     reminderOnly: defaultLadder.filter((step) => step.kind === 'reminder'),
+    quarterlyLetter: [
+      {
+        step: `reminder-${quarterReminderWorkingDays}wd`,
+        kind: 'reminder',
+        offset: { amount: -quarterReminderWorkingDays, unit: 'workingDays' },
+        to: ['secretary'],
+      },
+    ],
   },
   clocks: {
     cosigning: clock('联名确认', workingDays(5), 'reminderOnly'),
@@ -209,6 +229,9 @@ export const defaultPolicy: Policy = {
     response: clock('跟踪事项答复', workingDays(20)),
     evaluation: clock('答复评价', workingDays(10), 'reminderOnly'),
     followUpCheckIn: clock('落实进展', months(1)),
+    // A posting's window for the quarter's letter: due on each calendar quarter's last day (the posting
+    // passes that date, so the limit here is nominal); it reminds the group's secretary, never escalates.
+    quarterlyLetter: { ...clock('本季度民主监督建议书', months(3)), ladder: 'quarterlyLetter' },
   },
   replyCap: months(6),
   coHandlerMarginDays: 20,
@@ -233,9 +256,9 @@ export const defaultPolicy: Policy = {
     { code: 'unsatisfied', label: '不满意', counts: 'unsatisfied' },
   ],
   adoptionScale: [
-    { code: 'adopted', label: '采纳' },
-    { code: 'partlyAdopted', label: '部分采纳' },
-    { code: 'notAdopted', label: '未采纳' },
+    { code: 'adopted', label: '采纳', counts: 'adopted' },
+    { code: 'partlyAdopted', label: '部分采纳', counts: 'adopted' },
+    { code: 'notAdopted', label: '未采纳', counts: 'notAdopted' },
   ],
   notFiledReasons: [
     { code: 'personalMatter', label: '个人事务' },
@@ -261,7 +284,7 @@ export const defaultPolicy: Policy = {
     groupSize: { min: 2, max: 9 },
     term: months(12),
     lettersPerQuarter: 1,
-    quarterReminderWorkingDays: 10,
+    quarterReminderWorkingDays,
   },
   notifications: defaultNotificationPolicy,
 };

@@ -55,6 +55,7 @@ describe('defaultPolicy', () => {
       response: wd(20),
       evaluation: wd(10),
       followUpCheckIn: months(1),
+      quarterlyLetter: months(3),
     };
     expect(Object.keys(defaultPolicy.clocks).sort()).toEqual([...clockCodes].sort());
     for (const code of clockCodes)
