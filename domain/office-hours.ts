@@ -1,4 +1,5 @@
 import type { WorkingCalendar } from './calendar';
+import type { Policy } from './policy';
 import { addDays, atTimeOfDay, dateOf } from './time';
 
 /** Office hours of a working day, wall-clock 'HH:mm' in Asia/Shanghai. */
@@ -25,3 +26,9 @@ export function deliveryTime(
   const morning = working && firedAt < opens ? day : cal.nextWorkingDay(addDays(day, 1));
   return atTimeOfDay(morning, hours.start);
 }
+
+/** Office hours as the policy gives them: the reminder time to the notifications' end of day. */
+export const officeHoursOf = (policy: Pick<Policy, 'officeHours' | 'notifications'>): OfficeHours => ({
+  start: policy.officeHours.time,
+  end: policy.notifications.officeHoursEnd,
+});

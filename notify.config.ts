@@ -1,0 +1,49 @@
+/**
+ * How the worker delivers notifications: SMTP for e-mail (in demo mode without SMTP, a folder of .eml
+ * files a newcomer can open), an HTTP gateway for SMS, retries, and the digest's time of day.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { loadEnv, type AppConfig } from './config';
+import { timeOfDaySchema } from './domain/time';
+
+const notifySchema = z.object({
+  /** smtp://user:pass@host:587 or smtps://…:465 (nodemailer URL syntax). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('回音 Huiyin <huiyin@localhost>'),
+  /** Demo mode without SMTP_URL: e-mails are written here as .eml files. */
+  MAIL_DIR: z.string().min(1).default('data/mail'),
+  /** SMS gateway: receives POST {key, to, text} with an Idempotency-Key header. */
+  SMS_GATEWAY_URL: z.url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /** Daily digest time, Asia/Shanghai. */
+  DIGEST_TIME: timeOfDaySchema.default('09:00'),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  /** First retry delay; it doubles per attempt, capped at one hour. */
+  NOTIFY_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+});
+
+export type NotifyConfig = ReturnType<typeof loadNotifyConfig>;
+
+export function loadNotifyConfig(app: AppConfig, env: NodeJS.ProcessEnv = process.env) {
+  const cfg = loadEnv(notifySchema, env);
+  const mailDir = path.resolve(__dirname, cfg.MAIL_DIR);
+  return {
+    ...cfg,
+    publicUrl: app.PUBLIC_URL,
+    /** Where e-mail goes: an SMTP server, the demo folder, or nowhere (the channel is off). */
+    mail: cfg.SMTP_URL
+      ? ({ smtp: cfg.SMTP_URL } as const)
+      : app.demo
+        ? ({ dir: mailDir } as const)
+        : undefined,
+    retry: {
+      maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
+      firstDelayMs: cfg.NOTIFY_RETRY_SECONDS * 1_000,
+      maxDelayMs: 3_600_000,
+    },
+  };
+}
