@@ -5,7 +5,9 @@
 import { calendarActivities } from './calendar';
 import { clockActivities } from './clocks';
 import type { ActivityDeps } from './deps';
+import { digestActivities } from './digest';
 import { notifyActivities } from './notify';
+import { outboxActivities } from './outbox';
 import { proposalActivities } from './proposals';
 import { timelineActivities } from './timeline';
 
@@ -17,6 +19,8 @@ export function createActivities(deps: ActivityDeps) {
     ...clockActivities(deps),
     ...timelineActivities(deps),
     ...notifyActivities(deps),
+    ...outboxActivities(deps),
+    ...digestActivities(deps),
     ...proposalActivities(deps),
   };
 }

@@ -20,7 +20,15 @@ import {
 import type { UserRecord } from '../domain/directory';
 import { directory } from '../store/directory';
 import type { Store } from '../store';
-import { claimDue, claimedRow, markAttemptFailed, markSent, type NewOutboxRow } from '../store/outbox';
+import {
+  claimDue,
+  claimedRow,
+  enqueueOutbox,
+  markAttemptFailed,
+  markSent,
+  type NewOutboxRow,
+} from '../store/outbox';
+import { currentPolicy } from '../store/policy';
 import { preferencesOf } from '../store/preferences';
 
 /** Delivery settings with defaults for what the caller left out (tests, tools: inbox only). */
@@ -139,6 +147,22 @@ export function outboxActivities(deps: ActivityDeps) {
   const { store } = deps;
   const settings = notificationDeps(deps);
   return {
+    /** A test message to one user on all their channels, at once (operators check a deployment with it). */
+    async enqueueTestNotice({ key, userId }: { key: string; userId: string }): Promise<number> {
+      const { policy } = await currentPolicy(store);
+      const message = {
+        subject: '【回音】测试消息',
+        text: '这是一条测试消息，用于确认您的通知渠道可以收到回音系统的提醒。无需回复。',
+        link: `${settings.publicUrl.replace(/\/$/, '')}/`,
+      };
+      const notice = { key, kind: 'test', urgent: true, deliverAt: Date.now() };
+      const who = await addressees(store, [{ id: userId }], policy.notifications);
+      return enqueueOutbox(
+        store,
+        who.flatMap((w) => rowsFor(notice, w, message, settings.senders)),
+      );
+    },
+
     /** Claims due rows for this dispatcher run; a second dispatcher never gets the same ones. */
     async claimOutbox({ owner, limit }: { owner: string; limit: number }): Promise<string[]> {
       return claimDue(store, { owner, limit, leaseMs: settings.leaseMs });

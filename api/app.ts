@@ -14,6 +14,7 @@ import { diagnosticsRoutes } from './routes/diagnostics';
 import { directoryRoutes } from './routes/directory';
 import { healthRoutes } from './routes/health';
 import { devLoginRoutes } from './routes/login';
+import { notificationRoutes } from './routes/notifications';
 import { policyRoutes } from './routes/policy';
 
 export function createApp(deps: AppDeps) {
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
   devLoginRoutes(deps, api);
   directoryRoutes(deps, api);
   policyRoutes(deps, api);
+  notificationRoutes(deps, api);
   app.use(api.router);
 
   const openapi = new OpenApiGeneratorV3(api.registry.definitions).generateDocument({

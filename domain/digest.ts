@@ -128,3 +128,22 @@ export function digestMessage(
     link,
   };
 }
+
+/** The units and groups `user` serves as secretary: named on the unit or group, or their own. */
+export function digestScope(
+  user: { id: string; unitId?: string; groupId?: string },
+  units: { id: string; secretaryIds: string[] }[],
+  groups: { id: string; secretaryId?: string }[],
+): DigestScope {
+  const own = (id?: string) => (id ? [id] : []);
+  const unitIds = [
+    ...new Set([
+      ...units.filter((u) => u.secretaryIds.includes(user.id)).map((u) => u.id),
+      ...own(user.unitId),
+    ]),
+  ];
+  const groupIds = [
+    ...new Set([...groups.filter((g) => g.secretaryId === user.id).map((g) => g.id), ...own(user.groupId)]),
+  ];
+  return { all: unitIds.length === 0 && groupIds.length === 0, unitIds, groupIds };
+}

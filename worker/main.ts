@@ -1,10 +1,14 @@
 // Worker entry: polls the task queue until SIGINT/SIGTERM, then drains and exits.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createSenders } from '../activities/channels';
 import { loadAppConfig } from '../config';
+import { loadNotifyConfig } from '../notify.config';
 import { connectStore } from '../store';
 import { seedCalendar } from '../store/calendar';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
 import { createLogger } from '../infra/logger';
+import { ensureSchedules } from './schedules';
 import { createWorker } from './worker';
 
 async function main() {
@@ -16,13 +20,29 @@ async function main() {
   const seeded = await seedCalendar(store);
   if (seeded) log.info({ years: seeded }, 'calendar years seeded from chinese-days');
 
+  const notify = loadNotifyConfig(app);
+  const senders = createSenders(notify);
+  log.info({ channels: Object.keys(senders), mail: notify.mail ?? 'off' }, 'notification channels');
+
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const worker = await createWorker({
     store,
     connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+    notifications: {
+      senders,
+      publicUrl: notify.publicUrl,
+      retry: notify.retry,
+      digestTime: notify.DIGEST_TIME,
+    },
   });
+  const client = new Client({
+    connection: await Connection.connect(connectionOptions(temporal)),
+    namespace: temporal.TEMPORAL_NAMESPACE,
+  });
+  await ensureSchedules(client, temporal.TEMPORAL_TASK_QUEUE, notify.DIGEST_TIME);
+  await client.connection.close();
   log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, address: temporal.TEMPORAL_ADDRESS }, 'worker ready');
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT/SIGTERM

@@ -2,3 +2,5 @@
 export { deadlineProbe } from './deadline-probe';
 export { clockDrill } from './clock-drill';
 export { proposal } from './proposal';
+export { dispatchOutbox, testNotification } from './dispatch';
+export { dailyDigest } from './digest';

@@ -1,0 +1,89 @@
+import {
+  digestDay,
+  digestMessage,
+  digestScope,
+  isEmptyDigest,
+  serves,
+  sortIntoSections,
+  type DigestClock,
+  type DigestDay,
+} from '../domain/digest';
+import { deliveryTime, officeHoursOf } from '../domain/office-hours';
+import type { Store } from '../store';
+import { loadCalendar } from '../store/calendar';
+import { directory } from '../store/directory';
+import { enqueueOutbox } from '../store/outbox';
+import { currentPolicy } from '../store/policy';
+import type { ActivityDeps } from './deps';
+import { addressees, notificationDeps, rowsFor } from './outbox';
+
+/** Running clocks from the read model, as the digest reads them. */
+async function runningClocks(store: Store): Promise<DigestClock[]> {
+  const docs = await store.clocks.find({ status: 'running' }).lean();
+  return docs.map((doc) => ({
+    itemId: doc.itemId,
+    clockId: doc.clockId,
+    code: doc.code,
+    label: doc.label,
+    due: doc.due,
+    dueAt: doc.dueAt.getTime(),
+    overdue: doc.overdue,
+    escalation: (doc.escalation ?? null) as DigestClock['escalation'],
+    startedAt: doc.startedAt.getTime(),
+    responsible: {
+      unitId: doc.responsible?.unitId ?? undefined,
+      groupId: doc.responsible?.groupId ?? undefined,
+    },
+  }));
+}
+
+export interface DigestOutcome {
+  /** Secretaries whose digest had something to say and who want one. */
+  recipients: number;
+  /** Outbox rows written now (0 when a retried activity finds them written). */
+  rows: number;
+}
+
+export function digestActivities(deps: ActivityDeps) {
+  const { store } = deps;
+  const settings = notificationDeps(deps);
+  return {
+    /** The digest day of `at`, or null on a non-working day (no digest). */
+    async planDigest({ at }: { at: number }): Promise<DigestDay | null> {
+      return digestDay(await loadCalendar(store), at, settings.digestTime) ?? null;
+    },
+
+    /** One digest per active secretary for the units and groups they serve; empty ones are not sent. */
+    async enqueueDigests({ day, at }: { day: DigestDay; at: number }): Promise<DigestOutcome> {
+      const { policy } = await currentPolicy(store);
+      const secretaries = await directory(store, 'users').list({ roles: 'secretary', active: true });
+      const [units, groups, clocks] = await Promise.all([
+        directory(store, 'units').list(),
+        directory(store, 'groups').list(),
+        runningClocks(store),
+      ]);
+      const deliverAt = deliveryTime(await loadCalendar(store), at, officeHoursOf(policy));
+      const notice = { key: `digest:${day.date}`, kind: 'digest', urgent: false, deliverAt };
+      const people = await addressees(store, secretaries, policy.notifications);
+      const users = new Map(secretaries.map((s) => [s.id, s]));
+      let recipients = 0;
+      const rows = people.flatMap((who) => {
+        const scope = digestScope(users.get(who.id)!, units, groups);
+        const content = sortIntoSections(
+          clocks.filter((c) => serves(scope, c)),
+          day,
+          at,
+        );
+        if (!who.preferences.digest || isEmptyDigest(content)) return [];
+        recipients++;
+        return rowsFor(
+          notice,
+          who,
+          digestMessage(who.name, day, content, settings.publicUrl),
+          settings.senders,
+        );
+      });
+      return { recipients, rows: await enqueueOutbox(store, rows) };
+    },
+  };
+}

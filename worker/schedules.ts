@@ -1,0 +1,57 @@
+/**
+ * The Temporal Schedules of notifications: the outbox dispatcher every minute, the secretaries'
+ * digest every morning. Created at worker start; an existing schedule is updated to the current
+ * settings, so starting any number of workers any number of times leaves one of each.
+ */
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { ZONE } from '../domain/time';
+
+export const scheduleIds = (taskQueue: string) => ({
+  dispatch: `${taskQueue}-dispatch-outbox`,
+  digest: `${taskQueue}-daily-digest`,
+});
+
+export function notificationSchedules(taskQueue: string, digestTime: string): ScheduleOptions[] {
+  const ids = scheduleIds(taskQueue);
+  const [hour, minute] = digestTime.split(':').map(Number);
+  return [
+    {
+      scheduleId: ids.dispatch,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: { type: 'startWorkflow', workflowType: 'dispatchOutbox', taskQueue, workflowId: ids.dispatch },
+      // A run still busy when the next minute comes makes that one skip; a missed minute is not caught up.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    {
+      scheduleId: ids.digest,
+      spec: { calendars: [{ hour, minute }], timezone: ZONE },
+      action: { type: 'startWorkflow', workflowType: 'dailyDigest', taskQueue, workflowId: ids.digest },
+      // A server down at digest time still sends the morning's digest when it is back the same morning.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '4 hours' },
+    },
+  ];
+}
+
+/** Creates the schedules, or brings existing ones to these settings. */
+export async function ensureSchedules(client: Client, taskQueue: string, digestTime: string): Promise<void> {
+  for (const options of notificationSchedules(taskQueue, digestTime)) {
+    try {
+      await client.schedule.create(options);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule
+        .getHandle(options.scheduleId)
+        .update((current) => ({
+          ...current,
+          spec: options.spec,
+          action: options.action,
+          policies: options.policies,
+        }));
+    }
+  }
+}
