@@ -64,13 +64,14 @@ export async function addressees(
   return recipients.flatMap(({ id, audience }) => {
     const user = users.get(id);
     if (!user?.active) return [];
+    const preferences = prefs.get(id) ?? defaultPreferences(policy);
     return [
       {
         id,
         name: user.name,
         audience,
-        reach: reachOf(user),
-        preferences: prefs.get(id) ?? defaultPreferences(policy),
+        reach: { ...reachOf(user), webhook: preferences.webhook },
+        preferences,
       },
     ];
   });

@@ -7,8 +7,16 @@ import type { Role } from '../domain/roles';
 import { directory } from './directory';
 import type { Store } from './index';
 
+/** Demo people have a demo e-mail address, so demo notifications land in the mail folder (README). */
 const user = (id: string, name: string, role: Role, where: { unitId?: string; groupId?: string } = {}) =>
-  ({ id, name, roles: [role], ...where, active: true }) satisfies UserRecord;
+  ({
+    id,
+    name,
+    roles: [role],
+    ...where,
+    email: `${id}@demo.huiyin.example`,
+    active: true,
+  }) satisfies UserRecord;
 
 /** A handling unit's three people: liaison `<key>`, `<key>-leader`, `<key>-secretary`. */
 function handlingUnit(key: string, name: string, people: [string, string, string]) {

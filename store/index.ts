@@ -5,7 +5,7 @@
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { clockModel } from './clocks';
 import { directoryModels } from './directory';
-import { outboxModel } from './outbox';
+import { outboxModels } from './outbox';
 import { policyModel } from './policy';
 import { proposalModels } from './proposals';
 import { preferencesModel } from './preferences';
@@ -49,7 +49,7 @@ export function createStore(conn: Connection) {
     policies: policyModel(conn),
     clocks: clockModel(conn),
     ...proposalModels(conn),
-    outbox: outboxModel(conn),
+    ...outboxModels(conn),
     preferences: preferencesModel(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {

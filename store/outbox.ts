@@ -1,7 +1,7 @@
 /**
  * The notification outbox: one row per (notice, recipient, channel), keyed by `_id`, so a retried or
  * replayed activity meets the primary key instead of writing a second row. Dispatchers claim due rows
- * with a compare-and-set on `claims` and a lease, so two of them never send the same row at once.
+ * with a claim key per `claims` count and a lease, so two of them never send the same row at once.
  * In-app messages are the outbox's `inbox` rows once delivered.
  */
 import { Schema, type Connection } from 'mongoose';
@@ -80,7 +80,20 @@ const outboxSchema = new Schema(
 outboxSchema.index({ status: 1, nextAttemptAt: 1 });
 outboxSchema.index({ recipient: 1, channel: 1, status: 1 });
 
-export const outboxModel = (conn: Connection) => conn.model('OutboxRow', outboxSchema, 'outbox');
+/**
+ * One document per claim of a row, `_id` = `${row}#${claims}`. FerretDB v1 runs an update as read
+ * then write, so two dispatchers' compare-and-set on `claims` can both succeed; inserting a primary
+ * key cannot, so whoever inserts the claim's key owns it. Kept as the row's claim history.
+ */
+const claimSchema = new Schema(
+  { _id: { type: String }, owner: { type: String, required: true }, at: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+export const outboxModels = (conn: Connection) => ({
+  outbox: conn.model('OutboxRow', outboxSchema, 'outbox'),
+  outboxClaims: conn.model('OutboxClaim', claimSchema, 'outbox_claims'),
+});
 
 /** Inserts the rows that are not there yet; an existing row (same key) is left as it is. */
 export async function enqueueOutbox(store: Store, rows: NewOutboxRow[], now = new Date()): Promise<number> {
@@ -124,7 +137,7 @@ export async function claimDue(
     .lean<{ _id: string; claims: number }[]>();
   const won: string[] = [];
   for (const { _id, claims } of candidates) {
-    // Matches only if nobody claimed it since we looked: the loser's update changes nothing.
+    if (!(await takeClaim(store, `${_id}#${claims}`, owner, now))) continue;
     const res = await store.outbox.updateOne(
       { $and: [{ _id, claims }, dueFilter(now)] },
       {
@@ -135,6 +148,17 @@ export async function claimDue(
     if (res.modifiedCount === 1) won.push(_id);
   }
   return won;
+}
+
+/** Inserts the claim's key; false when another dispatcher already holds this claim of the row. */
+async function takeClaim(store: Store, key: string, owner: string, now: Date): Promise<boolean> {
+  try {
+    await store.outboxClaims.create({ _id: key, owner, at: now });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
 }
 
 /** The row if `owner` still holds it (not sent meanwhile, lease not passed on). */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import type { ActivityDeps } from '../../activities';
 import { createApp } from '../../api/app';
 import { createAuth } from '../../api/auth';
 import { loadAppConfig } from '../../config';
@@ -19,7 +20,8 @@ import { workflowBundle } from './bundle';
 // The SDK's INFO lines (worker state changes) drown test output; warnings still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-export async function startStack() {
+/** `notifications`: the worker's delivery settings (senders pointed at the test's receivers). */
+export async function startStack(options: Pick<ActivityDeps, 'notifications'> = {}) {
   const address = required('HUIYIN_TEST_TEMPORAL');
   const dbUri = `${required('HUIYIN_TEST_MONGODB')}/huiyin_${randomUUID().slice(0, 8)}`;
   const taskQueue = `test-${randomUUID()}`;
@@ -36,7 +38,7 @@ export async function startStack() {
   await seedCalendar(store);
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await createWorker(
-    { store, connection: workerConnection, namespace: 'default', taskQueue },
+    { store, connection: workerConnection, namespace: 'default', taskQueue, ...options },
     { workflowBundle: workflowBundle() },
   );
   const running = worker.run();

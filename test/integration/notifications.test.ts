@@ -1,0 +1,618 @@
+/**
+ * Notifications end to end on the real dev server and FerretDB: ladder steps and digests become outbox
+ * rows, the dispatcher workflow delivers them to a real SMTP server and a local HTTP receiver (SMS
+ * gateway, WeCom robot, JSON webhook), and the API shows outbox, inbox and preferences.
+ */
+import { Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import request from 'supertest';
+import { createActivities } from '../../activities';
+import { emailSender, inboxSender, messageIdOf, smsSender, webhookSender } from '../../activities/channels';
+import type { NotificationDeps } from '../../activities/deps';
+import type { StepNotice } from '../../activities/notify';
+import { seedCalendarYears, WorkingCalendar } from '../../domain/calendar';
+import { computeDeadline } from '../../domain/deadline';
+import type { PlannedStep, Responsible } from '../../domain/ladder';
+import { defaultPolicy, type Policy } from '../../domain/policy';
+import type { Role } from '../../domain/roles';
+import { endOfDay, toIso } from '../../domain/time';
+import { saveCalendarYear } from '../../store/calendar';
+import { seedDemoDirectory } from '../../store/demo';
+import { directory } from '../../store/directory';
+import { claimDue, enqueueOutbox, type OutboxRow } from '../../store/outbox';
+import { savePreferences } from '../../store/preferences';
+import type { clockDrill } from '../../workflows/clock-drill';
+import type { dailyDigest } from '../../workflows/digest';
+import type { dispatchOutbox } from '../../workflows/dispatch';
+import { ensureSchedules, scheduleIds } from '../../worker/schedules';
+import { workflowBundle } from '../helpers/bundle';
+import { startHttpReceiver, startSmtpSink } from '../helpers/receivers';
+import { startStack, type Stack } from '../helpers/stack';
+
+const domain = 'huiyin.example.gov.cn';
+let stack: Stack;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+let http: Awaited<ReturnType<typeof startHttpReceiver>>;
+let notifications: NotificationDeps;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  [smtp, http] = await Promise.all([startSmtpSink(), startHttpReceiver()]);
+  notifications = {
+    senders: {
+      inbox: inboxSender,
+      webhook: webhookSender,
+      sms: smsSender(http.url('/sms'), 'gateway-token'),
+      email: emailSender(nodemailer.createTransport(smtp.url), `回音 Huiyin <huiyin@${domain}>`, { domain }),
+    },
+    publicUrl: `https://${domain}`,
+    retry: { maxAttempts: 3, firstDelayMs: 300, maxDelayMs: 1_000 },
+    leaseMs: 600_000,
+    digestTime: '09:00',
+  };
+  stack = await startStack({ notifications });
+  activities = createActivities({ store: stack.store, notifications });
+  await seedDemoDirectory(stack.store);
+  const users = directory(stack.store, 'users');
+  for (const id of ['housing', 'housing-secretary', 'housing-leader']) {
+    await users.put({ ...(await users.get(id))!, phone: '13800000000' });
+  }
+  // National Day of a year far ahead, loaded as an admin would: messages held for it stay pending.
+  const octoberHoliday = ['01', '02', '03', '04', '05', '06', '07'].map((d) => `2099-10-${d}`);
+  await saveCalendarYear(stack.store, {
+    year: 2099,
+    holidays: octoberHoliday,
+    workdays: [],
+    source: 'test-fixture',
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await smtp?.close();
+  await http?.close();
+});
+
+const calendar = new WorkingCalendar(seedCalendarYears());
+const at = (iso: string) => Date.parse(iso);
+
+/** A fired ladder step of the reply clock of `itemId`, as the workflow hands it to notifyStep. */
+function stepNotice(
+  itemId: string,
+  firedAt: number,
+  step: Partial<PlannedStep> = {},
+  responsible: Responsible = { unitId: 'unit-housing' },
+): StepNotice {
+  const planned: PlannedStep = {
+    step: 'reminder-1wd',
+    kind: 'reminder',
+    offset: { amount: -1, unit: 'workingDays' },
+    to: ['responsible', 'secretary'],
+    at: firedAt,
+    atIso: toIso(firedAt),
+    ...step,
+  };
+  const deadline = computeDeadline(calendar, firedAt, { unit: 'workingDays', amount: 1 });
+  return {
+    key: `${itemId}:reply#1:${planned.step}`,
+    step: planned,
+    at: firedAt,
+    clock: {
+      id: 'reply',
+      code: 'reply',
+      label: '书面答复',
+      responsible,
+      plan: { deadline, steps: [planned] },
+      generation: 1,
+      revision: 2,
+      fired: [planned.step],
+      overdue: false,
+      window: false,
+      status: 'running',
+      startedAt: firedAt - 86_400_000,
+      itemId,
+      itemKind: 'proposal',
+    },
+  };
+}
+
+let runs = 0;
+const dispatch = () =>
+  stack.temporal.workflow.execute<typeof dispatchOutbox>('dispatchOutbox', {
+    workflowId: `dispatch-${++runs}-${Date.now()}`,
+    taskQueue: stack.taskQueue,
+    args: [{}],
+  });
+
+const rowsOf = (notice: string) =>
+  stack.store.outbox
+    .find({ notice: { $regex: `^${notice}` } })
+    .sort({ _id: 1 })
+    .lean<OutboxRow[]>();
+const mailsFor = (prefix: string) => smtp.mails.filter((m) => m.key.startsWith(prefix));
+const requestsFor = (path: string, prefix: string) =>
+  http.at(path).filter((r) => String(r.headers['idempotency-key']).startsWith(prefix));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const token = (role: Role, id: string, extra: object = {}) => stack.bearer(role, { id, ...extra });
+
+describe('a ladder step', () => {
+  const notice = stepNotice('proposal-2026-0001', at('2026-09-30T10:00:00+08:00'));
+
+  it('reaches the liaison and the unit secretary on every channel they have, each once', async () => {
+    await savePreferences(stack.store, 'housing', {
+      channels: ['email', 'sms', 'webhook'],
+      digest: true,
+      webhook: { url: http.url('/wecom'), format: 'wecom' },
+    });
+    await activities.notifyStep(notice);
+    await activities.notifyStep(notice); // a retried activity: the keys are taken, nothing is added
+
+    const rows = await rowsOf(notice.key);
+    expect(rows.map((r) => `${r.recipient}:${r.channel}:${r.status}`)).toEqual([
+      'housing-secretary:email:pending',
+      'housing-secretary:inbox:pending',
+      'housing-secretary:sms:pending',
+      'housing:email:pending',
+      'housing:inbox:pending',
+      'housing:sms:pending',
+      'housing:webhook:pending',
+    ]);
+    expect(rows.every((r) => r.deliverAt.getTime() === notice.at)).toBe(true); // inside office hours
+
+    expect(await dispatch()).toMatchObject({ sent: 7, failed: 0, retrying: 0 });
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+
+    const mails = mailsFor(notice.key);
+    expect(mails.map((m) => m.to[0]).sort()).toEqual([
+      'housing-secretary@demo.huiyin.example',
+      'housing@demo.huiyin.example',
+    ]);
+    const toLiaison = mails.find((m) => m.to[0] === 'housing@demo.huiyin.example')!;
+    expect(toLiaison.email.subject).toBe('【回音】提醒：书面答复（proposal-2026-0001），期限 2026-10-08');
+    expect(toLiaison.email.text).toContain('期限：2026-10-08');
+    expect(toLiaison.email.text).toContain(`https://${domain}/items/proposal-2026-0001`);
+    expect(toLiaison.email.messageId).toBe(messageIdOf(toLiaison.key, domain));
+    const toSecretary = mails.find((m) => m.to[0] !== 'housing@demo.huiyin.example')!;
+    expect(toSecretary.email.text).toContain('提醒（抄送：秘书）');
+
+    const sms = requestsFor('/sms', notice.key);
+    expect(sms).toHaveLength(2);
+    for (const r of sms) {
+      expect(r.headers['idempotency-key']).toBe(r.body.key);
+      expect(r.headers.authorization).toBe('Bearer gateway-token');
+      expect(r.body).toMatchObject({ to: '13800000000', text: expect.stringContaining('【回音】提醒') });
+    }
+    const [robot] = requestsFor('/wecom', notice.key);
+    expect(robot.body).toEqual({ msgtype: 'text', text: { content: expect.stringContaining('书面答复') } });
+  });
+
+  it('is still recorded in the timeline and the clock read model', async () => {
+    expect(await stack.store.timeline.countDocuments({ key: notice.key })).toBe(1);
+    expect(await stack.store.clocks.findById('proposal-2026-0001:reply').lean()).toMatchObject({
+      fired: ['reminder-1wd'],
+    });
+  });
+});
+
+describe('office hours', () => {
+  it('holds an evening step before National Day until the first working morning after it', async () => {
+    const notice = stepNotice('proposal-2026-0002', at('2026-09-30T20:00:00+08:00'));
+    await activities.notifyStep(notice);
+    const rows = await rowsOf(notice.key);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => toIso(r.deliverAt.getTime())))).toEqual(
+      new Set(['2026-10-08T09:00:00.000+08:00']),
+    );
+  });
+
+  it('keeps a held message pending until its morning comes, and sends an urgent one at once', async () => {
+    const held = stepNotice('proposal-2099-0001', at('2099-09-30T20:00:00+08:00'));
+    await activities.notifyStep(held);
+    await dispatch();
+    const rows = await rowsOf(held.key);
+    expect(rows.map((r) => [r.status, toIso(r.deliverAt.getTime())])).toEqual(
+      rows.map(() => ['pending', '2099-10-08T09:00:00.000+08:00']),
+    );
+
+    const urgent = stepNotice('proposal-2099-0002', at('2099-10-02T03:00:00+08:00'), { urgent: true });
+    await activities.notifyStep(urgent);
+    expect((await rowsOf(urgent.key)).every((r) => r.deliverAt.getTime() === urgent.at)).toBe(true);
+  });
+});
+
+const seconds = (amount: number) => ({ amount, unit: 'seconds' as const });
+const drillPolicy: Policy = {
+  ...defaultPolicy,
+  ladders: {
+    ...defaultPolicy.ladders,
+    standard: [
+      {
+        step: 'reminder',
+        kind: 'reminder',
+        offset: seconds(-2),
+        to: ['responsible', 'secretary'],
+        urgent: true,
+      },
+      {
+        step: 'chaseNotice',
+        kind: 'chaseNotice',
+        offset: seconds(1),
+        to: ['unitLeader', 'committee'],
+        urgent: true,
+      },
+    ],
+  },
+};
+
+describe('exactly-once recording', () => {
+  it('a drill notifies through the workflow; replays and retries send nothing again', async () => {
+    const workflowId = `drill-notify-${Date.now()}`;
+    const drill = await stack.temporal.workflow.start<typeof clockDrill>('clockDrill', {
+      workflowId,
+      taskQueue: stack.taskQueue,
+      args: [{ policy: drillPolicy, clock: 'signFor', limit: seconds(3) }],
+    });
+    const deadline = Date.now() + 20_000;
+    while (
+      (await stack.store.timeline.countDocuments({ itemId: workflowId, 'data.step': { $exists: true } })) < 2
+    ) {
+      if (Date.now() > deadline) throw new Error('the drill did not fire its steps');
+      await sleep(250);
+    }
+    await drill.executeUpdate('answer');
+    await drill.result();
+
+    const dispatchId = `dispatch-drill-${Date.now()}`;
+    await stack.temporal.workflow.execute<typeof dispatchOutbox>('dispatchOutbox', {
+      workflowId: dispatchId,
+      taskQueue: stack.taskQueue,
+      args: [{}],
+    });
+    // The drill's clock is the committee's own: its staff and the committee office's secretary hear of it.
+    const mails = () =>
+      mailsFor(workflowId)
+        .map((m) => `${m.key.split(':')[2]}>${m.to[0]}`)
+        .sort();
+    const expected = [
+      'chaseNotice>committee@demo.huiyin.example',
+      'reminder>committee-secretary@demo.huiyin.example',
+      'reminder>committee@demo.huiyin.example',
+    ];
+    expect(mails()).toEqual(expected);
+
+    // Replaying both workflows from their recorded histories runs no activity and sends nothing.
+    for (const id of [workflowId, dispatchId]) {
+      const history = await stack.temporal.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, id);
+    }
+    // A delivery activity retried after it recorded the send finds the row sent and skips it.
+    const [row] = await rowsOf(workflowId);
+    expect(row.status).toBe('sent');
+    expect(await activities.deliverOutbox({ id: row._id, owner: `${dispatchId}/any-run` })).toBe('skipped');
+    await dispatch();
+    expect(mails()).toEqual(expected);
+  });
+
+  it('a worker that dies between sending and recording re-sends with the same key (at least once)', async () => {
+    await savePreferences(stack.store, 'education', {
+      channels: ['webhook'],
+      digest: true,
+      webhook: { url: http.url('/hook'), format: 'json' },
+    });
+    // The first "mark sent" of a webhook row fails, as if the worker died right after the POST.
+    const updateOne = stack.store.outbox.updateOne.bind(stack.store.outbox);
+    let killed = 0;
+    const spy = jest.spyOn(stack.store.outbox, 'updateOne').mockImplementation(((
+      filter: { _id?: unknown },
+      update: { $set?: { status?: string } },
+      ...rest: never[]
+    ) => {
+      if (!killed && String(filter._id).endsWith(':webhook') && update.$set?.status === 'sent') {
+        killed++;
+        throw new Error('worker killed between sending and recording');
+      }
+      return updateOne(filter, update, ...rest);
+    }) as never);
+    try {
+      const res = await request(stack.app)
+        .post('/api/notifications/test')
+        .set('authorization', await token('admin', 'admin'))
+        .set('x-request-id', `kill-${Date.now()}`)
+        .send({ userId: 'education' })
+        .expect(201);
+      expect(res.body).toMatchObject({ rows: 2, delivery: { sent: 2 } });
+      expect(killed).toBe(1);
+
+      const key = `test:${res.body.workflowId}:education:webhook`;
+      const received = http.at('/hook').filter((r) => r.headers['idempotency-key'] === key);
+      expect(received).toHaveLength(2); // the receiver drops the repeat by its key
+      expect(received.map((r) => r.body.key)).toEqual([key, key]);
+      expect(await stack.store.outbox.findById(key).lean()).toMatchObject({ status: 'sent', attempts: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('claims', () => {
+  it('two dispatchers claiming at once never get the same row', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      _id: `claim-race:${i}:committee:inbox`,
+      notice: 'claim-race',
+      kind: 'test',
+      recipient: 'committee',
+      recipientName: '陈静',
+      channel: 'inbox' as const,
+      address: { userId: 'committee' },
+      subject: 's',
+      text: 't',
+      link: 'l',
+      urgent: true,
+      deliverAt: new Date(Date.now() - 1_000),
+    }));
+    expect(await enqueueOutbox(stack.store, rows)).toBe(40);
+    const claim = (owner: string) => claimDue(stack.store, { owner, limit: 100, leaseMs: 60_000 });
+    const [a, b] = await Promise.all([claim('dispatcher-a'), claim('dispatcher-b')]);
+    const race = (ids: string[]) => ids.filter((id) => id.startsWith('claim-race:'));
+    expect(race(a).filter((id) => b.includes(id))).toEqual([]);
+    expect(race(a).length + race(b).length).toBe(40);
+    expect(await claim('dispatcher-c')).toEqual([]); // leased: nobody else takes them until the lease ends
+  });
+});
+
+describe('a failing channel', () => {
+  it('is retried with backoff and finally marked failed, while the other channels deliver', async () => {
+    http.fail('/sms');
+    try {
+      await savePreferences(stack.store, 'housing-leader', { channels: ['email', 'sms'], digest: true });
+      const notice = stepNotice('proposal-2026-0003', at('2026-10-09T09:00:00+08:00'), {
+        step: 'chaseNotice',
+        kind: 'chaseNotice',
+        to: ['unitLeader'],
+      });
+      await activities.notifyStep(notice);
+      const first = await dispatch();
+      expect(first).toMatchObject({ sent: 2, retrying: 1 }); // inbox and e-mail went out
+      expect(mailsFor(notice.key)).toHaveLength(1);
+
+      const sms = async () => (await rowsOf(notice.key)).find((r) => r.channel === 'sms')!;
+      for (let round = 0; round < 20 && (await sms()).status !== 'failed'; round++) {
+        await sleep(350);
+        await dispatch();
+      }
+      expect(await sms()).toMatchObject({
+        status: 'failed',
+        attempts: 3,
+        lastError: expect.stringContaining('HTTP 500'),
+      });
+      const tries = requestsFor('/sms', notice.key);
+      expect(tries).toHaveLength(3);
+      expect(new Set(tries.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    } finally {
+      http.recover('/sms');
+    }
+  });
+});
+
+describe('the daily digest', () => {
+  const clock = (itemId: string, due: string, extra: Record<string, unknown> = {}) => ({
+    _id: `${itemId}:reply`,
+    itemId,
+    itemKind: 'proposal',
+    clockId: 'reply',
+    code: 'reply',
+    label: '书面答复',
+    responsible: { unitId: 'unit-housing' },
+    revision: 1,
+    generation: 1,
+    status: 'running',
+    overdue: false,
+    startedAt: new Date('2026-09-01T02:00:00Z'),
+    dueAt: new Date(endOfDay(due)),
+    due,
+    deadline: {},
+    fired: [],
+    escalation: null,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    // Only this section's clocks: the steps notified above left theirs in the read model too.
+    await stack.store.clocks.deleteMany({ itemId: { $regex: '^proposal-' } });
+    await stack.store.clocks.insertMany([
+      clock('d-chased', '2026-09-20', { overdue: true, escalation: 'chaseNotice', fired: ['chaseNotice'] }),
+      clock('d-soon', '2026-10-13'),
+      clock('d-later', '2026-11-30'),
+      {
+        ...clock('d-new', '2026-10-09', { code: 'signFor', clockId: 'signFor', label: '签收' }),
+        _id: 'd-new:signFor',
+        startedAt: new Date('2026-10-01T07:00:00Z'),
+      },
+      clock('d-letter', '2026-10-12', { itemKind: 'followUp', responsible: { groupId: 'group-ecology' } }),
+    ]);
+    await savePreferences(stack.store, 'committee-secretary', { channels: [], digest: false });
+  });
+
+  const runDigest = (iso: string) =>
+    stack.temporal.workflow.execute<typeof dailyDigest>('dailyDigest', {
+      workflowId: `digest-${iso}-${Date.now()}`,
+      taskQueue: stack.taskQueue,
+      args: [{ at: at(iso) }],
+    });
+
+  it('tells each secretary what is escalated, newly assigned and due soon for whom they serve', async () => {
+    // Housing's secretary (inbox, e-mail, SMS) and the group's (inbox, e-mail); education has nothing,
+    // the committee office's secretary turned digests off.
+    expect(await runDigest('2026-10-08T09:00:00+08:00')).toEqual({
+      skipped: false,
+      date: '2026-10-08',
+      recipients: 2,
+      rows: 5,
+    });
+    expect(await runDigest('2026-10-08T09:00:00+08:00')).toMatchObject({ rows: 0 }); // a second run adds nothing
+    await dispatch();
+
+    const mails = mailsFor('digest:2026-10-08');
+    expect(mails.map((m) => m.to[0]).sort()).toEqual([
+      'group-secretary@demo.huiyin.example',
+      'housing-secretary@demo.huiyin.example',
+    ]);
+    const housing = mails.find((m) => m.to[0].startsWith('housing'))!.email;
+    expect(housing.subject).toBe(
+      '【回音】每日提醒 2026-10-08：已催办/督办 1 件，新交办待签收 1 件，5 个工作日内到期 1 件',
+    );
+    expect(housing.text).toContain('吴丽，您好');
+    expect(housing.text).toContain('- d-chased 书面答复：期限 2026-09-20，已催办通知');
+    expect(housing.text).toContain('- d-new 签收：期限 2026-10-09');
+    expect(housing.text).toContain('- d-soon 书面答复：期限 2026-10-13');
+    expect(housing.text).not.toContain('d-later');
+    expect(housing.text).not.toContain('d-letter');
+    const group = mails.find((m) => m.to[0].startsWith('group'))!.email;
+    expect(group.text).toContain('d-letter');
+    expect(group.text).not.toContain('d-soon');
+  });
+
+  it('sends none on a holiday', async () => {
+    expect(await runDigest('2026-10-02T09:00:00+08:00')).toEqual({ skipped: true });
+    expect(await stack.store.outbox.countDocuments({ notice: 'digest:2026-10-02' })).toBe(0);
+  });
+});
+
+describe('the API', () => {
+  it('shows a recipient their own outbox rows only, and an admin any, filtered by status', async () => {
+    const liaison = await token('unit', 'housing', { unitId: 'unit-housing' });
+    const own = await request(stack.app)
+      .get('/api/notifications/outbox')
+      .set('authorization', liaison)
+      .expect(200);
+    expect(own.body.items.length).toBeGreaterThan(0);
+    expect(
+      own.body.items.every(
+        (r: { recipient: string; address?: unknown }) => r.recipient === 'housing' && !r.address,
+      ),
+    ).toBe(true);
+    const other = await request(stack.app)
+      .get('/api/notifications/outbox?recipient=housing-secretary')
+      .set('authorization', liaison)
+      .expect(403);
+    expect(other.body.error.message).toContain('query.recipient');
+
+    const admin = await token('admin', 'admin');
+    const failed = await request(stack.app)
+      .get('/api/notifications/outbox?status=failed')
+      .set('authorization', admin)
+      .expect(200);
+    expect(failed.body.items).toEqual([
+      expect.objectContaining({
+        recipient: 'housing-leader',
+        channel: 'sms',
+        attempts: 3,
+        address: { phone: '13800000000' },
+      }),
+    ]);
+    const bad = await request(stack.app)
+      .get('/api/notifications/outbox?status=lost')
+      .set('authorization', admin)
+      .expect(400);
+    expect(bad.body.error.message).toContain('query.status');
+  });
+
+  it('lists the inbox, counts unread messages and marks them read, idempotently', async () => {
+    const liaison = await token('unit', 'housing', { unitId: 'unit-housing' });
+    const inbox = await request(stack.app)
+      .get('/api/notifications/inbox')
+      .set('authorization', liaison)
+      .expect(200);
+    expect(inbox.body.unread).toBe(inbox.body.items.length);
+    expect(inbox.body.items[0]).toMatchObject({
+      channel: 'inbox',
+      status: 'sent',
+      subject: expect.stringContaining('【回音】'),
+    });
+    const first = inbox.body.items[0].key;
+
+    const read = (body: object) =>
+      request(stack.app)
+        .post('/api/notifications/inbox/read')
+        .set('authorization', liaison)
+        .send(body)
+        .expect(200);
+    expect((await read({ ids: [first] })).body).toEqual({ marked: 1, unread: inbox.body.unread - 1 });
+    expect((await read({ ids: [first] })).body.marked).toBe(0);
+    expect((await read({ all: true })).body.unread).toBe(0);
+    const count = await request(stack.app)
+      .get('/api/notifications/inbox/unread-count')
+      .set('authorization', liaison)
+      .expect(200);
+    expect(count.body).toEqual({ unread: 0 });
+    await request(stack.app)
+      .post('/api/notifications/inbox/read')
+      .set('authorization', liaison)
+      .send({ ids: [] })
+      .expect(400);
+  });
+
+  it("keeps each person's preferences, refusing a bad one by its field", async () => {
+    const member = await token('member', 'member-zhang');
+    const prefs = () =>
+      request(stack.app).get('/api/notifications/preferences').set('authorization', member).expect(200);
+    expect((await prefs()).body).toEqual({
+      channels: ['inbox', 'email', 'sms'],
+      digest: true,
+      isDefault: true,
+    });
+
+    const put = (body: object) =>
+      request(stack.app).put('/api/notifications/preferences').set('authorization', member).send(body);
+    expect((await put({ channels: ['fax'] }).expect(400)).body.error.message).toContain('body.channels.0');
+    expect(
+      (await put({ channels: ['webhook'], webhook: { url: 'file:///etc/passwd' } }).expect(400)).body.error
+        .message,
+    ).toContain('body.webhook.url');
+    await put({ channels: ['email'], digest: false }).expect(200);
+    expect((await prefs()).body).toEqual({ channels: ['email'], digest: false, isDefault: false });
+  });
+
+  it('sends a test message only for an admin, and only to a user who exists', async () => {
+    await request(stack.app)
+      .post('/api/notifications/test')
+      .set('authorization', await token('committee', 'committee'))
+      .send({ userId: 'housing' })
+      .expect(403);
+    const res = await request(stack.app)
+      .post('/api/notifications/test')
+      .set('authorization', await token('admin', 'admin'))
+      .send({ userId: 'nobody' })
+      .expect(404);
+    expect(res.body.error.message).toContain('nobody');
+  });
+});
+
+describe('the schedules', () => {
+  it('are created once at worker start and brought up to date on the next', async () => {
+    const queue = `${stack.taskQueue}-schedules`;
+    const ids = scheduleIds(queue);
+    try {
+      await ensureSchedules(stack.temporal, queue, '09:00');
+      await ensureSchedules(stack.temporal, queue, '08:45'); // a second worker start, new digest time
+      const dispatcher = await stack.temporal.schedule.getHandle(ids.dispatch).describe();
+      expect(dispatcher.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
+      expect(dispatcher.action).toMatchObject({ workflowType: 'dispatchOutbox', taskQueue: queue });
+      const digest = await stack.temporal.schedule.getHandle(ids.digest).describe();
+      expect(digest.spec.timezone).toBe('Asia/Shanghai');
+      expect(digest.spec.calendars).toEqual([
+        expect.objectContaining({
+          hour: [{ start: 8, end: 8, step: 1 }],
+          minute: [{ start: 45, end: 45, step: 1 }],
+        }),
+      ]);
+      expect(digest.action).toMatchObject({ workflowType: 'dailyDigest' });
+    } finally {
+      for (const id of Object.values(ids))
+        await stack.temporal.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => {});
+    }
+  });
+});
