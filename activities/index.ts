@@ -6,9 +6,11 @@ import { calendarActivities } from './calendar';
 import { clockActivities } from './clocks';
 import type { ActivityDeps } from './deps';
 import { digestActivities } from './digest';
+import { followUpActivities } from './follow-ups';
 import { notifyActivities } from './notify';
 import { outboxActivities } from './outbox';
 import { proposalActivities } from './proposals';
+import { supervisionActivities } from './supervision';
 import { timelineActivities } from './timeline';
 
 export type { ActivityDeps } from './deps';
@@ -22,6 +24,8 @@ export function createActivities(deps: ActivityDeps) {
     ...outboxActivities(deps),
     ...digestActivities(deps),
     ...proposalActivities(deps),
+    ...followUpActivities(deps),
+    ...supervisionActivities(deps),
   };
 }
 

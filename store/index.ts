@@ -5,10 +5,12 @@
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { clockModel } from './clocks';
 import { directoryModels } from './directory';
+import { followUpModel } from './follow-ups';
 import { outboxModels } from './outbox';
 import { policyModel } from './policy';
 import { proposalModels } from './proposals';
 import { preferencesModel } from './preferences';
+import { supervisionModels } from './supervision';
 
 export async function connectStore(uri: string): Promise<Store> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
@@ -51,6 +53,8 @@ export function createStore(conn: Connection) {
     ...proposalModels(conn),
     ...outboxModels(conn),
     preferences: preferencesModel(conn),
+    followUps: followUpModel(conn),
+    ...supervisionModels(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
       await conn.db!.admin().command({ ping: 1 });

@@ -4,3 +4,4 @@ export { clockDrill } from './clock-drill';
 export { proposal } from './proposal';
 export { dispatchOutbox, testNotification } from './dispatch';
 export { dailyDigest } from './digest';
+export { followUpItem } from './follow-up';

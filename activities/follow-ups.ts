@@ -1,0 +1,22 @@
+import type { FollowUpView } from '../domain/follow-up';
+import { toFollowUpDoc } from '../store/follow-ups';
+import { upsertNewer } from '../store/mongo';
+import type { ActivityDeps } from './deps';
+import { timelineActivities, type TimelineInput } from './timeline';
+
+export interface FollowUpEvent {
+  entry: TimelineInput;
+  item: FollowUpView;
+}
+
+export function followUpActivities(deps: ActivityDeps) {
+  const { recordTimeline } = timelineActivities(deps);
+  return {
+    /** An item changed: its timeline entry, then its read model (newest revision wins). */
+    async recordFollowUp({ entry, item }: FollowUpEvent): Promise<void> {
+      await recordTimeline(entry);
+      const { _id, ...doc } = toFollowUpDoc(item);
+      await upsertNewer(deps.store.followUps, _id, item.revision, doc);
+    },
+  };
+}
