@@ -267,7 +267,11 @@ export interface TermReport {
 
 export interface TermReportInput {
   input: Pick<PostingInput, 'postingId' | 'groupId' | 'departmentId'>;
-  state: Pick<PostingState, 'startedAt' | 'letters'> & { ended: NonNullable<PostingState['ended']> };
+  state: Pick<PostingState, 'startedAt' | 'letters'> & {
+    ended: NonNullable<PostingState['ended']>;
+    /** The term's last day as computed at the start. */
+    termEnd: string;
+  };
   lettersPerQuarter: number;
 }
 
@@ -289,7 +293,9 @@ export function termReport(
 ): TermReport {
   const byId = new Map(facts.map((f) => [f.followUpId, f]));
   const letters = state.letters.map((letter) => byId.get(letter.followUpId) ?? unseenLetter(letter));
-  const term = { start: dateOf(state.startedAt), end: dateOf(state.ended.at) };
+  // A term that ran out ends on its last day (its timer fires a moment after midnight).
+  const ended = dateOf(state.ended.at);
+  const term = { start: dateOf(state.startedAt), end: ended < state.termEnd ? ended : state.termEnd };
   const quarters = quartersBetween(term.start, term.end).map(({ code }) => ({
     quarter: code,
     letters: state.letters.filter((l) => l.quarter === code).length,

@@ -5,3 +5,4 @@ export { proposal } from './proposal';
 export { dispatchOutbox, testNotification } from './dispatch';
 export { dailyDigest } from './digest';
 export { followUpItem } from './follow-up';
+export { supervisionPosting } from './supervision-posting';
