@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { devLoginRoutes } from './routes/login';
 import { notificationRoutes } from './routes/notifications';
 import { policyRoutes } from './routes/policy';
+import { proposalRoutes } from './routes/proposals';
 
 export function createApp(deps: AppDeps) {
   const app = express();
@@ -36,6 +37,8 @@ export function createApp(deps: AppDeps) {
   );
   app.use(helmet());
   app.use(express.json({ limit: '1mb' }));
+  // CSV imports arrive as text (a year of proposals with their full text can run to megabytes).
+  app.use(express.text({ type: 'text/csv', limit: '20mb' }));
 
   app.use(healthRoutes(deps));
   calendarRoutes(deps, api);
@@ -43,6 +46,7 @@ export function createApp(deps: AppDeps) {
   devLoginRoutes(deps, api);
   directoryRoutes(deps, api);
   policyRoutes(deps, api);
+  proposalRoutes(deps, api);
   notificationRoutes(deps, api);
   app.use(api.router);
 

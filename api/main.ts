@@ -6,6 +6,7 @@ import { connectStore } from '../store';
 import { seedDemoDirectory } from '../store/demo';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
 import { createApp } from './app';
+import { seedDemoProposals } from './routes/proposals/demo';
 
 async function main() {
   const config = loadAppConfig();
@@ -16,11 +17,18 @@ async function main() {
   if (config.demo) logger.info({ inserted: await seedDemoDirectory(store) }, 'demo directory seeded');
   const connection = await Connection.connect(connectionOptions(temporalConfig));
   const temporal = new Client({ connection, namespace: temporalConfig.TEMPORAL_NAMESPACE });
-  const app = createApp({ config, temporalConfig, temporal, store, logger });
+  const deps = { config, temporalConfig, temporal, store, logger };
+  const app = createApp(deps);
 
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: config.PUBLIC_URL }, 'api ready');
   });
+  // In the background: the worker may still be starting, and the board fills in as it comes up.
+  if (config.demo)
+    seedDemoProposals(deps).then(
+      (started) => logger.info({ started }, 'demo proposals seeded'),
+      (err) => logger.warn({ err }, 'demo proposals not seeded'),
+    );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api stopping');

@@ -20,17 +20,25 @@ export interface Api {
   auth: Auth;
 }
 
-export interface RouteInput<Q, B, P, C> {
+export interface RouteInput<Q, B, P, C, H = Record<string, never>> {
   query: Q;
   body: B;
   params: P;
   caller: C;
+  /** Validated request headers (names lower-case), when the route declares `headers`. */
+  headers: H;
 }
 
 /** Who may call an endpoint: 'public', or any of the listed roles (the caller then reaches the handler). */
 export type Access = 'public' | readonly Role[];
 
-export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, A extends Access> {
+export interface RouteSpec<
+  Q extends z.ZodType,
+  B extends z.ZodType,
+  P extends z.ZodType,
+  A extends Access,
+  H extends z.ZodType = Empty,
+> {
   method: Method;
   path: string; // express syntax, e.g. /api/proposals/:id
   summary: string;
@@ -39,11 +47,24 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z
   query?: Q;
   body?: B;
   params?: P;
+  headers?: H;
+  /** Media type of the body (default application/json); a text type arrives as a string. */
+  bodyType?: string;
   /** Documented success status and body. */
   status?: number;
   response?: z.ZodType;
+  /** Media type of the success body (default application/json; the handler sends other types itself). */
+  responseType?: string;
+  /** Further documented outcomes, e.g. { 404: 'No such proposal' }. */
+  responses?: Record<number, string>;
   handler: (
-    input: RouteInput<z.infer<Q>, z.infer<B>, z.infer<P>, A extends 'public' ? undefined : Caller>,
+    input: RouteInput<
+      z.infer<Q>,
+      z.infer<B>,
+      z.infer<P>,
+      A extends 'public' ? undefined : Caller,
+      z.infer<H>
+    >,
     req: Request,
     res: Response,
   ) => Promise<unknown> | unknown;
@@ -64,7 +85,8 @@ export function route<
   Q extends z.ZodType = Empty,
   B extends z.ZodType = Empty,
   P extends z.ZodType = Empty,
->(api: Api, spec: RouteSpec<Q, B, P, A>) {
+  H extends z.ZodType = Empty,
+>(api: Api, spec: RouteSpec<Q, B, P, A, H>) {
   const status = spec.status ?? 200;
   api.registry.registerPath(document(spec, status));
 
@@ -74,6 +96,7 @@ export function route<
       query: check(spec.query, req.query, 'query'),
       body: check(spec.body, req.body ?? {}, 'body'),
       params: check(spec.params, req.params, 'params'),
+      headers: check(spec.headers, req.headers, 'headers'),
       caller,
     };
     const result = await spec.handler(input as never, req, res);
@@ -89,7 +112,7 @@ async function authorize(auth: Auth, req: Request, allowed: readonly Role[]): Pr
   return caller;
 }
 
-function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, status: number) {
+function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.ZodType>, status: number) {
   const secured = spec.roles !== 'public';
   const who = secured ? `Roles: ${(spec.roles as readonly Role[]).join(', ')}` : 'Public.';
   const config: RouteConfig = {
@@ -102,13 +125,17 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, stat
     request: {
       query: spec.query as z.ZodObject | undefined,
       params: spec.params as z.ZodObject | undefined,
-      body: spec.body ? { content: { 'application/json': { schema: spec.body } } } : undefined,
+      headers: spec.headers as z.ZodObject | undefined,
+      body: spec.body ? { content: { [spec.bodyType ?? json]: { schema: spec.body } } } : undefined,
     },
     responses: {
       [status]: {
         description: 'OK',
-        content: spec.response ? { 'application/json': { schema: spec.response } } : undefined,
+        content: spec.response ? { [spec.responseType ?? json]: { schema: spec.response } } : undefined,
       },
+      ...Object.fromEntries(
+        Object.entries(spec.responses ?? {}).map(([code, description]) => [code, { description }]),
+      ),
       ...(secured
         ? { 401: { description: 'No valid token' }, 403: { description: 'Wrong role or unit' } }
         : {}),
@@ -116,6 +143,8 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, stat
   };
   return config;
 }
+
+const json = 'application/json';
 
 function check(schema: z.ZodType | undefined, value: unknown, where: string) {
   if (!schema) return value;

@@ -4,6 +4,7 @@
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { clockModel } from './clocks';
+import { counterModels } from './counters';
 import { directoryModels } from './directory';
 import { followUpModel } from './follow-ups';
 import { outboxModels } from './outbox';
@@ -51,6 +52,7 @@ export function createStore(conn: Connection) {
     policies: policyModel(conn),
     clocks: clockModel(conn),
     ...proposalModels(conn),
+    ...counterModels(conn),
     ...outboxModels(conn),
     preferences: preferencesModel(conn),
     followUps: followUpModel(conn),

@@ -1,0 +1,77 @@
+/**
+ * One action on a proposal, whoever triggers it (an endpoint, the CSV import, the demo seed): the
+ * caller must see the proposal, act for their own unit where the action is a unit's, and name ids
+ * that exist; the workflow then applies the rules of domain/proposal-actions.ts.
+ */
+import {
+  actionLabels,
+  actionRoles,
+  canSee,
+  type ActionArgs,
+  type ActionName,
+  type ProposalAction,
+} from '../../../domain/proposal-actions';
+import { finalStatuses, type ProposalStatus } from '../../../domain/proposal';
+import type { Caller, Role } from '../../../domain/roles';
+import type { AppDeps } from '../../deps';
+import { forbidden, HttpError, invalidFields } from '../../errors';
+import { loadProposal } from './load';
+import { needsOf, resolveReferences, type Need } from './references';
+import { sendUpdate, type ProposalView } from './workflow';
+
+const unitRoles: readonly Role[] = ['unit', 'unitLeader'];
+
+/**
+ * A unit's own action (sign-for, return request, contact, opinion, extension request, reply): only unit
+ * roles may take it, so `args.unitId` must be the caller's unit. Committee rulings that name a unit
+ * (ruleReturn, waiveOpinion, ruleExtension, reclassify) act body-wide and are not unit-scoped.
+ */
+export const unitScoped = (name: ActionName) => actionRoles[name].every((role) => unitRoles.includes(role));
+
+/** Ids in an action's arguments that must exist in the directory. */
+const actionNeeds: { [A in ActionName]?: (args: ActionArgs<A>) => Need[] } = {
+  review: (args) =>
+    args.decision === 'convert' ? [{ field: 'body.unitId', id: args.unitId, kind: 'handlingUnit' }] : [],
+  assign: (args) => [
+    ...(args.leadUnitId
+      ? [{ field: 'body.leadUnitId', id: args.leadUnitId, kind: 'handlingUnit' } as const]
+      : []),
+    ...needsOf('body.coHandlerUnitIds', args.coHandlerUnitIds, 'handlingUnit'),
+    ...needsOf('body.parallelUnitIds', args.parallelUnitIds, 'handlingUnit'),
+  ],
+  ruleReturn: (args) =>
+    args.toUnitId ? [{ field: 'body.toUnitId', id: args.toUnitId, kind: 'handlingUnit' }] : [],
+  markKey: (args) => [{ field: 'body.leaderId', id: args.leaderId, kind: 'leader' }],
+};
+
+export const outOfScope = () => forbidden('只能查看和办理本人或本单位的提案');
+
+/** A merge target must exist (else 400) and still be handled (else 409): the workflow signals it. */
+async function checkMergeTarget(deps: AppDeps, intoProposalId: string) {
+  const target = await deps.store.proposals
+    .findById(intoProposalId, { status: 1 })
+    .lean<{ status: ProposalStatus }>();
+  if (!target)
+    throw invalidFields([{ field: 'body.intoProposalId', message: `提案 ${intoProposalId} 不存在` }]);
+  if (finalStatuses.includes(target.status))
+    throw new HttpError(409, 'mergeTargetFinal', `提案 ${intoProposalId} 已办结或不再办理，不能并入`);
+}
+
+export async function sendAction<A extends ActionName>(
+  deps: AppDeps,
+  caller: Caller,
+  proposalId: string,
+  name: A,
+  args: ActionArgs<A>,
+): Promise<ProposalView> {
+  const loaded = await loadProposal(deps, proposalId);
+  if (!canSee(loaded.state, caller)) throw outOfScope();
+  if (!loaded.live) throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
+  const unitId = (args as { unitId?: string }).unitId;
+  if (unitScoped(name) && unitId !== caller.unitId)
+    throw forbidden(`只能以本单位（${caller.unitId ?? '未设置'}）的名义${actionLabels[name]}`);
+  await resolveReferences(deps.store, actionNeeds[name]?.(args) ?? []);
+  const review = args as ActionArgs<'review'>;
+  if (name === 'review' && review.decision === 'merge') await checkMergeTarget(deps, review.intoProposalId);
+  return sendUpdate(deps, proposalId, { name, args, by: caller.id } as ProposalAction);
+}

@@ -1,0 +1,159 @@
+/**
+ * The proposal endpoints (domain.md §2, §7). Static paths are declared before `/:id` so that
+ * `statistics` and `export.csv` are never read as proposal numbers.
+ */
+import { z } from 'zod';
+import {
+  actionLabels,
+  actionNames,
+  actionRoles,
+  actionSchemas,
+  canSee,
+  isFinal,
+  type ActionArgs,
+  type ActionName,
+} from '../../../domain/proposal-actions';
+import type { Role } from '../../../domain/roles';
+import type { AppDeps } from '../../deps';
+import { route, type Api } from '../../route';
+import { outOfScope, sendAction, unitScoped } from './act';
+import { createProposal } from './create';
+import { exportCsv, importCsv } from './csv';
+import { listProposals } from './list';
+import { loadProposal } from './load';
+import { presentDetail } from './present';
+import {
+  createBodySchema,
+  detailSchema,
+  filterQuery,
+  idempotencyHeaders,
+  idParams,
+  importResponse,
+  listQuery,
+  listResponse,
+} from './schemas';
+import { proposalStatistics, statisticsQuery, statisticsResponse } from './statistics';
+
+/** Everyone with proposals to read; what each sees is scoped in the handlers. */
+const readers: readonly Role[] = [
+  'member',
+  'organization',
+  'committee',
+  'leader',
+  'admin',
+  'unit',
+  'unitLeader',
+  'secretary',
+];
+const tags = ['proposals'];
+const notFound = { 404: 'No such proposal' };
+
+function actionRoute<A extends ActionName>(deps: AppDeps, api: Api, name: A) {
+  const scope = unitScoped(name)
+    ? ' body.unitId must be the caller’s own unit.'
+    : name === 'cosign' || name === 'withdraw' || name === 'consent' || name === 'feedback'
+      ? ' Acts as the caller (a proposer of this proposal).'
+      : '';
+  route(api, {
+    method: 'post',
+    path: `/api/proposals/:id/actions/${name}`,
+    summary: `${actionLabels[name]}（${name}）.${scope} Refused by the workflow → 409 with its code.`,
+    tags: ['proposal actions'],
+    roles: actionRoles[name],
+    params: idParams,
+    body: actionSchemas[name] as (typeof actionSchemas)[A],
+    response: detailSchema,
+    responses: { ...notFound, 409: 'Refused: { error: { code, message } }, code from the workflow' },
+    handler: async ({ params, body, caller }) => {
+      const view = await sendAction(deps, caller, params.id, name, body as ActionArgs<A>);
+      return presentDetail(deps, { ...view, live: !isFinal(view.state) }, caller);
+    },
+  });
+}
+
+export function proposalRoutes(deps: AppDeps, api: Api) {
+  route(api, {
+    method: 'get',
+    path: '/api/proposals',
+    summary: '提案列表：按状态、承办单位、年度、重点、逾期、期限、提案人、标题筛选，按编号排序',
+    tags,
+    roles: readers,
+    query: listQuery,
+    response: listResponse,
+    handler: ({ query, caller }) => listProposals(deps.store, caller, query),
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/proposals/statistics',
+    summary: '办理统计（办复率、按期办复率、见面率、满意率、解决采纳率、落实率…），按单位、提案者类型或分类',
+    tags,
+    roles: ['committee', 'leader', 'admin', 'unit', 'unitLeader', 'secretary'],
+    query: statisticsQuery,
+    response: statisticsResponse,
+    handler: ({ query, caller }) => proposalStatistics(deps.store, caller, query),
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/proposals/export.csv',
+    summary: '导出提案 CSV（中文表头，UTF-8 BOM，可直接用 Excel 打开）；筛选条件同列表',
+    tags,
+    roles: readers,
+    query: filterQuery,
+    responseType: 'text/csv',
+    response: z.string(),
+    handler: ({ query, caller }, _req, res) => exportCsv(deps, caller, query, res),
+  });
+
+  route(api, {
+    method: 'post',
+    path: '/api/proposals/import',
+    summary: '导入往年提案 CSV（按编号幂等；逐行报告错误，不中断）',
+    tags,
+    roles: ['committee', 'admin'],
+    bodyType: 'text/csv',
+    body: z.string({ error: '请求体应为 text/csv' }).min(1, 'CSV 为空'),
+    response: importResponse,
+    handler: ({ body, caller }) => importCsv(deps, caller, body),
+  });
+
+  route(api, {
+    method: 'post',
+    path: '/api/proposals',
+    summary: '提交提案（委员、集体；提案委员会办公室可代为提交）。支持 Idempotency-Key',
+    tags,
+    roles: ['member', 'organization', 'committee'],
+    headers: idempotencyHeaders,
+    body: createBodySchema,
+    status: 201,
+    response: detailSchema,
+    responses: { 200: 'Same Idempotency-Key again: the proposal filed the first time', 422: 'Key reused' },
+    handler: async ({ body, headers, caller }, _req, res) => {
+      const { proposalId, created } = await createProposal(deps, caller, body, headers['idempotency-key']);
+      const detail = await presentDetail(deps, await loadProposal(deps, proposalId), caller);
+      res
+        .status(created ? 201 : 200)
+        .location(`/api/proposals/${proposalId}`)
+        .json(detail);
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/proposals/:id',
+    summary: '提案详情：状态、全部未完成期限（含计算依据）、时间线、当前可执行的操作',
+    tags,
+    roles: readers,
+    params: idParams,
+    response: detailSchema,
+    responses: notFound,
+    handler: async ({ params, caller }) => {
+      const loaded = await loadProposal(deps, params.id);
+      if (!canSee(loaded.state, caller)) throw outOfScope();
+      return presentDetail(deps, loaded, caller);
+    },
+  });
+
+  for (const name of actionNames) actionRoute(deps, api, name);
+}

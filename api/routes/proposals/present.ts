@@ -1,0 +1,149 @@
+/** What a caller reads about one proposal: its state with labels, open deadlines, timeline, actions. */
+import type { Deadline } from '../../../domain/deadline';
+import { stepKindLabels, type ClockState, type StepKind } from '../../../domain/ladder';
+import type { Policy } from '../../../domain/policy';
+import { actionLabels, availableActions, type ActionName } from '../../../domain/proposal-actions';
+import {
+  assignmentStatusLabels,
+  contactMethodLabels,
+  proposalStatusLabels,
+  proposalTypeLabels,
+  proposalWorkflowId,
+  unitRoleLabels,
+  type Assignment,
+  type ProposalState,
+} from '../../../domain/proposal';
+import type { Caller } from '../../../domain/roles';
+import { highestEscalation } from '../../../domain/statistics';
+import { toIso } from '../../../domain/time';
+import { directory } from '../../../store/directory';
+import type { AppDeps } from '../../deps';
+import { policyOf, type LoadedProposal } from './load';
+
+export const actionPath = (id: string, name: ActionName) => `/api/proposals/${id}/actions/${name}`;
+
+const labelOf = (list: { code: string; label: string }[], code?: string) =>
+  code === undefined ? undefined : (list.find((entry) => entry.code === code)?.label ?? code);
+
+function presentAssignment(a: Assignment, policy: Policy, unitNames: Map<string, string>) {
+  return {
+    ...a,
+    unitName: unitNames.get(a.unitId) ?? a.unitId,
+    roleLabel: unitRoleLabels[a.role],
+    statusLabel: assignmentStatusLabels[a.status],
+    contact: a.contact && { ...a.contact, methodLabel: contactMethodLabels[a.contact.method] },
+    reply: a.reply && {
+      ...a.reply,
+      resultClassLabel: labelOf(policy.resultClassScheme, a.reply.resultClass),
+    },
+  };
+}
+
+export function presentState(state: ProposalState, policy: Policy, unitNames: Map<string, string>) {
+  return {
+    ...state,
+    workflowId: proposalWorkflowId(state.proposalId),
+    statusLabel: proposalStatusLabels[state.status],
+    typeLabel: proposalTypeLabels[state.type],
+    notFiledReasonLabel: labelOf(policy.notFiledReasons, state.notFiledReason),
+    assignments: state.assignments.map((a) => presentAssignment(a, policy, unitNames)),
+    feedback: state.feedback.map((f) => ({ ...f, ratingLabel: labelOf(policy.satisfactionScale, f.rating) })),
+  };
+}
+
+/** A clock as both sources describe it: the workflow's table (live) and the read model (final). */
+interface ClockFacts {
+  clockId: string;
+  code: string;
+  label: string;
+  responsible?: object;
+  startedAt: number;
+  overdue: boolean;
+  escalation?: string | null;
+  deadline: Deadline;
+}
+
+const fromState = (c: ClockState): ClockFacts => ({
+  ...c,
+  clockId: c.id,
+  deadline: c.plan.deadline,
+  escalation: highestEscalation(c.plan.steps.filter((s) => c.fired.includes(s.step)).map((s) => s.kind)),
+});
+
+const fromDoc = (c: Omit<ClockFacts, 'startedAt'> & { startedAt: Date }): ClockFacts => ({
+  ...c,
+  startedAt: c.startedAt.getTime(),
+});
+
+/** Open deadlines, earliest first: the workflow's own table while it runs (the read model may lag). */
+async function openClocks({ store }: AppDeps, loaded: LoadedProposal): Promise<ClockFacts[]> {
+  const clocks = loaded.clocks
+    ? Object.values(loaded.clocks)
+        .filter((c) => c.status === 'running')
+        .map(fromState)
+    : (await store.clocks.find({ itemId: loaded.state.proposalId, status: 'running' }).lean<never[]>()).map(
+        fromDoc,
+      );
+  return clocks.sort((a, b) => a.deadline.dueAt - b.deadline.dueAt);
+}
+
+const presentClock = (c: ClockFacts) => ({
+  clockId: c.clockId,
+  code: c.code,
+  label: c.label,
+  responsible: c.responsible ?? {},
+  startedAt: toIso(c.startedAt),
+  due: c.deadline.due,
+  dueAt: c.deadline.dueAtIso,
+  overdue: c.overdue,
+  escalation: c.escalation ?? null,
+  escalationLabel: c.escalation ? (stepKindLabels[c.escalation as StepKind] ?? c.escalation) : null,
+  rule: c.deadline.rule,
+  explanation: c.deadline.explanation,
+  calendarVersion: c.deadline.calendarVersion,
+  uncertain: c.deadline.uncertain,
+});
+
+interface TimelineDoc {
+  at: Date;
+  kind: string;
+  label: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+const presentEntry = ({ at, kind, label, actor, data }: TimelineDoc) => ({
+  at: toIso(at.getTime()),
+  kind,
+  label,
+  ...(actor ? { actor } : {}),
+  ...(data ? { data } : {}),
+});
+
+export type ProposalDetail = Awaited<ReturnType<typeof presentDetail>>;
+
+export async function presentDetail(deps: AppDeps, loaded: LoadedProposal, caller: Caller) {
+  const { store } = deps;
+  const { state } = loaded;
+  const id = state.proposalId;
+  const [policy, clocks, timeline, units] = await Promise.all([
+    policyOf(store, state.policyVersion),
+    openClocks(deps, loaded),
+    store.timeline.find({ itemId: id }).sort({ at: 1, _id: 1 }).lean<TimelineDoc[]>(),
+    directory(store, 'units').some([...new Set(state.assignments.map((a) => a.unitId))]),
+  ]);
+  const actions =
+    loaded.live && loaded.clocks ? availableActions(state, caller, { policy, clocks: loaded.clocks }) : [];
+  return {
+    proposal: presentState(state, policy, new Map(units.map((u) => [u.id, u.name]))),
+    live: loaded.live,
+    deadlines: clocks.map(presentClock),
+    timeline: timeline.map(presentEntry),
+    actions: actions.map((name) => ({
+      name,
+      label: actionLabels[name],
+      method: 'POST' as const,
+      path: actionPath(id, name),
+    })),
+  };
+}

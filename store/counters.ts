@@ -1,0 +1,93 @@
+/**
+ * Sequences (proposal numbers per session year) and Idempotency-Key claims, without transactions
+ * (FerretDB has none) and without a projection on findOneAndUpdate (FerretDB refuses it).
+ * FerretDB v1 applies an update as read-then-write, so under contention `$inc` can hand one value
+ * to two callers: numbers are made unique in the end by the workflow id (see api/routes/proposals).
+ */
+import { Schema, type Connection } from 'mongoose';
+import type { Store } from './index';
+import { isDuplicateKey } from './mongo';
+
+const counterSchema = new Schema(
+  { _id: { type: String }, seq: { type: Number, required: true } },
+  { versionKey: false },
+);
+
+const idempotencySchema = new Schema(
+  {
+    _id: { type: String }, // `${callerId}\n${key}`: a key is scoped to the caller who sent it
+    /** Hash of the request body: the same key with another body is refused, not replayed. */
+    requestHash: { type: String, required: true },
+    /** Random id carried in the workflow memo, so a start can recognise its own workflow. */
+    requestId: { type: String, required: true },
+    /** The number allocated by the request that made the claim. */
+    proposalId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export const counterModels = (conn: Connection) => ({
+  counters: conn.model('Counter', counterSchema, 'counters'),
+  idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema, 'idempotency_keys'),
+});
+
+export interface IdempotencyClaim {
+  _id: string;
+  requestHash: string;
+  requestId: string;
+  proposalId: string;
+}
+
+/** Two first-ever upserts of one counter race on its _id: the loser simply tries again. */
+async function retryDuplicate<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDuplicateKey(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** The next value of counter `name` (1 for a new counter), atomically. */
+export async function nextSequence(store: Store, name: string): Promise<number> {
+  const doc = await retryDuplicate(() =>
+    store.counters.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean(),
+  );
+  return doc!.seq;
+}
+
+/** Makes sure counter `name` never hands out `seq` or below (numbers taken by an import). */
+export async function reserveSequence(store: Store, name: string, seq: number): Promise<void> {
+  await retryDuplicate(() => store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }));
+}
+
+/** Reads the claim of a key, if one was made. */
+export const findIdempotencyClaim = (store: Store, id: string) =>
+  store.idempotencyKeys.findById(id).lean<IdempotencyClaim>();
+
+/**
+ * Inserts `fresh` unless a claim of that key exists (then that one is returned): an insert on the
+ * primary key is the one write FerretDB v1 makes atomic, so of two concurrent claims exactly one wins.
+ */
+export async function claimIdempotencyKey(store: Store, fresh: IdempotencyClaim): Promise<IdempotencyClaim> {
+  try {
+    await store.idempotencyKeys.create({ ...fresh, createdAt: new Date() });
+    return fresh;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return (await findIdempotencyClaim(store, fresh._id))!;
+  }
+}
+
+/** Moves a claim from a number found taken to a fresh one; returns the number the claim now holds. */
+export async function rebindIdempotencyKey(
+  store: Store,
+  id: string,
+  from: string,
+  to: string,
+): Promise<string> {
+  await store.idempotencyKeys.updateOne({ _id: id, proposalId: from }, { $set: { proposalId: to } });
+  return (await findIdempotencyClaim(store, id))!.proposalId;
+}
