@@ -10,12 +10,16 @@ import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
+import { campaignRoutes } from './routes/campaigns';
 import { diagnosticsRoutes } from './routes/diagnostics';
 import { directoryRoutes } from './routes/directory';
+import { followUpRoutes } from './routes/follow-ups';
+import { guaranteeRoutes } from './routes/guarantee';
 import { healthRoutes } from './routes/health';
 import { devLoginRoutes } from './routes/login';
 import { notificationRoutes } from './routes/notifications';
 import { policyRoutes } from './routes/policy';
+import { supervisionRoutes } from './routes/supervision';
 import { proposalRoutes } from './routes/proposals';
 
 export function createApp(deps: AppDeps) {
@@ -48,6 +52,10 @@ export function createApp(deps: AppDeps) {
   policyRoutes(deps, api);
   proposalRoutes(deps, api);
   notificationRoutes(deps, api);
+  followUpRoutes(deps, api);
+  supervisionRoutes(deps, api);
+  campaignRoutes(deps, api);
+  guaranteeRoutes(deps, api);
   app.use(api.router);
 
   const openapi = new OpenApiGeneratorV3(api.registry.definitions).generateDocument({

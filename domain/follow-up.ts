@@ -7,6 +7,7 @@
  *          → (check-ins on the response's commitments until reported done) → closed
  */
 import type { FollowUpKind, Policy } from './policy';
+import { belongsToGroup, belongsToUnit, hasRole, seesEverything, type Caller, type Role } from './roles';
 
 export interface FollowUpParty {
   userIds?: string[];
@@ -367,4 +368,39 @@ export function followUpView(input: FollowUpInput, state: FollowUpState): Follow
     closedAt: state.outcome?.at ?? null,
     revision: state.revision,
   };
+}
+
+// ---- who sees and acts -----------------------------------------------------------------------
+
+/** Roles that act for the responding unit (its liaison, leader, or a supervised department). */
+export const responderRoles: readonly Role[] = ['unit', 'unitLeader', 'department'];
+
+type Parties = Pick<FollowUpInput, 'sender' | 'responder'>;
+
+export const isResponder = (caller: Caller, { responder }: Parties) =>
+  hasRole(caller, ...responderRoles) && belongsToUnit(caller, responder.unitId);
+
+/** A group's supervisors rate for their group; a named person for themselves; a unit's people for their unit. */
+export const isSender = (caller: Caller, { sender }: Parties) =>
+  (sender.groupId !== undefined && belongsToGroup(caller, sender.groupId) && hasRole(caller, 'supervisor')) ||
+  (sender.userIds?.includes(caller.id) ?? false) ||
+  (sender.unitId !== undefined && belongsToUnit(caller, sender.unitId) && hasRole(caller, ...responderRoles));
+
+/** Body-wide roles see every item; anyone else the items their unit answers or their unit, group or self sent. */
+export const maySee = (caller: Caller, { sender, responder }: Parties) =>
+  seesEverything(caller) ||
+  belongsToUnit(caller, responder.unitId) ||
+  (sender.unitId !== undefined && belongsToUnit(caller, sender.unitId)) ||
+  (sender.groupId !== undefined && belongsToGroup(caller, sender.groupId)) ||
+  (sender.userIds?.includes(caller.id) ?? false);
+
+export function mayAct(caller: Caller, item: Parties, action: FollowUpAction): boolean {
+  switch (followUpActionParty[action]) {
+    case 'responder':
+      return isResponder(caller, item);
+    case 'sender':
+      return isSender(caller, item);
+    case 'committee':
+      return hasRole(caller, 'committee', 'admin');
+  }
 }

@@ -1,0 +1,405 @@
+/**
+ * Democratic supervision: postings of groups to departments (start, read, log activities, send
+ * letters, end early), term reports, and the supervision figures of domain.md §7. A group sees its
+ * own posting, a department the postings to it; committee, leaders and admins see all.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { z } from 'zod';
+import { codeSchema, groupSizeProblem } from '../../domain/directory';
+import { followUpWorkflowId } from '../../domain/follow-up';
+import { seesEverything, type Caller, type Role } from '../../domain/roles';
+import {
+  figuresBy,
+  postingActivityKinds,
+  postingWorkflowId,
+  supervisionFigures,
+  type LetterFacts,
+  type PostingCommand,
+  type PostingView,
+  type TermReport,
+} from '../../domain/supervision';
+import { dateOf, toIso } from '../../domain/time';
+import { directory } from '../../store/directory';
+import { currentPolicy } from '../../store/policy';
+import { postingActUpdate, type supervisionPosting } from '../../workflows/supervision-posting';
+import type { AppDeps } from '../deps';
+import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
+import { route, type Api } from '../route';
+import { isoDate } from '../schemas';
+import { runUpdate } from '../updates';
+
+const tags = ['supervision'];
+const bodyWide: readonly Role[] = ['committee', 'leader', 'admin'];
+const readers: readonly Role[] = [...bodyWide, 'supervisor', 'secretary', 'department'];
+
+/** Postings a caller may see: their group's, or those to their department. */
+function postingScope(caller: Caller): Record<string, unknown> {
+  if (seesEverything(caller)) return {};
+  const own = [
+    caller.groupId && { groupId: caller.groupId },
+    caller.unitId && { departmentId: caller.unitId },
+  ];
+  return { $or: [...own.filter(Boolean), { _id: { $in: [] } }] };
+}
+
+type PostingDoc = Omit<PostingView, 'postingId' | 'startedAt'> & { _id: string; startedAt: Date };
+
+const fromPostingDoc = ({ _id, startedAt, ...rest }: PostingDoc): PostingView => ({
+  ...rest,
+  postingId: _id,
+  startedAt: startedAt.getTime(),
+});
+
+const presentPosting = (posting: PostingView) => ({
+  ...posting,
+  workflowId: postingWorkflowId(posting.postingId),
+  startedAt: toIso(posting.startedAt),
+  letters: posting.letters.map((l) => ({ ...l, sentAt: toIso(l.sentAt) })),
+  ended: posting.ended && { ...posting.ended, at: toIso(posting.ended.at) },
+});
+
+const postingSchema = z.object({
+  postingId: z.string(),
+  workflowId: z.string(),
+  groupId: z.string(),
+  departmentId: z.string(),
+  policyVersion: z.number().int(),
+  status: z.enum(['active', 'ended']),
+  statusLabel: z.string(),
+  startedAt: z.string(),
+  termEnd: z.string().nullable().describe('Last day of the term (policy supervision.term)'),
+  quarter: z.string().describe('Current quarter, e.g. 2027Q1'),
+  letters: z.array(
+    z.object({
+      followUpId: z.string(),
+      title: z.string(),
+      quarter: z.string(),
+      sentAt: z.string(),
+      sentBy: z.string(),
+    }),
+  ),
+  activityCount: z.number().int(),
+  ended: z
+    .object({
+      at: z.string(),
+      reason: z.enum(['termEnded', 'endedEarly']),
+      by: z.string().optional(),
+      note: z.string().optional(),
+    })
+    .nullable(),
+  revision: z.number().int(),
+});
+
+const figuresSchema = z.object({
+  letters: z.number().int(),
+  replied: z.number().int(),
+  repliedOnTime: z.number().int(),
+  replyOnTimeRate: z.number().nullable().describe('repliedOnTime ÷ letters'),
+  evaluated: z.number().int(),
+  adopted: z.number().int(),
+  adoptionRate: z
+    .number()
+    .nullable()
+    .describe('adopted ÷ evaluated (adoption scale entries counting as adopted)'),
+  implementing: z.number().int(),
+  openCommitments: z.number().int(),
+  open: z.number().int(),
+});
+
+const termReportSchema = z.object({
+  postingId: z.string(),
+  groupId: z.string(),
+  departmentId: z.string(),
+  term: z.object({ start: z.string(), end: z.string() }),
+  endReason: z.enum(['termEnded', 'endedEarly']),
+  endedAt: z.string(),
+  figures: figuresSchema,
+  quarters: z.array(z.object({ quarter: z.string(), letters: z.number().int() })),
+  quartersShort: z.array(z.string()).describe('Quarters with fewer letters than lettersPerQuarter'),
+  activities: z.record(z.enum(postingActivityKinds), z.number().int()),
+  openLetters: z.array(z.object({ followUpId: z.string(), title: z.string(), status: z.string() })),
+});
+
+type TermReportDoc = Omit<TermReport, 'postingId' | 'endedAt'> & { _id: string; endedAt: Date };
+const presentReport = ({ _id, endedAt, ...rest }: TermReportDoc) => ({
+  ...rest,
+  postingId: _id,
+  endedAt: toIso(endedAt.getTime()),
+});
+
+const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
+const params = z.object({ id: codeSchema });
+
+export function supervisionRoutes(deps: AppDeps, api: Api) {
+  const { store, temporal, temporalConfig } = deps;
+
+  async function visiblePosting(id: string, caller: Caller): Promise<PostingView> {
+    const doc = await store.postings
+      .findOne({ $and: [{ _id: id }, postingScope(caller)] })
+      .lean<PostingDoc>();
+    if (doc) return fromPostingDoc(doc);
+    throw (await store.postings.exists({ _id: id }))
+      ? forbidden('只能查看本小组或派驻本单位的监督')
+      : notFound(`派驻 ${id}`);
+  }
+
+  /** Sends a command to a posting the caller's group holds (committee staff act on any). */
+  async function command(id: string, caller: Caller, cmd: PostingCommand) {
+    const posting = await visiblePosting(id, caller);
+    if (!seesEverything(caller) && caller.groupId !== posting.groupId)
+      throw forbidden('只有本监督小组可以在派驻中记录活动或发出建议书');
+    const handle = temporal.workflow.getHandle<typeof supervisionPosting>(postingWorkflowId(id));
+    return runUpdate(
+      () => handle.executeUpdate(postingActUpdate, { args: [cmd] }),
+      () => new HttpError(409, 'posting_ended', `派驻 ${id} 已结束`),
+    );
+  }
+
+  route(api, {
+    method: 'post',
+    path: '/api/postings',
+    summary: '派驻监督小组：按现行规则的派驻期启动（同一小组同日只能派驻一次）',
+    tags,
+    roles: ['committee', 'admin'],
+    body: z.object({ groupId: codeSchema }),
+    status: 201,
+    response: z.object({ postingId: z.string(), workflowId: z.string(), departmentId: z.string() }),
+    handler: async ({ body: { groupId } }) => {
+      const group = await directory(store, 'groups').get(groupId);
+      if (!group) throw invalidFields([{ field: 'body.groupId', message: `监督小组 ${groupId} 不存在` }]);
+      const { policy, version } = await currentPolicy(store);
+      const size = groupSizeProblem(group.memberIds.length, policy.supervision.groupSize);
+      if (size) throw invalidFields([{ field: 'body.groupId', message: size }]);
+      const active = await store.postings.findOne({ groupId, status: 'active' }, { _id: 1 }).lean();
+      if (active)
+        throw new HttpError(409, 'posting_active', `监督小组 ${groupId} 正在派驻中（${active._id}）`);
+      const postingId = `${groupId}-${dateOf(Date.now())}`;
+      try {
+        await temporal.workflow.start<typeof supervisionPosting>('supervisionPosting', {
+          workflowId: postingWorkflowId(postingId),
+          taskQueue: temporalConfig.TEMPORAL_TASK_QUEUE,
+          args: [{ postingId, groupId, departmentId: group.departmentId, policy, policyVersion: version }],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`派驻 ${postingId} 已存在`);
+        throw err;
+      }
+      return { postingId, workflowId: postingWorkflowId(postingId), departmentId: group.departmentId };
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/postings',
+    summary: '派驻列表（小组只见本组，被监督单位只见派驻本单位的）',
+    tags,
+    roles: readers,
+    query: z.object({ status: z.enum(['active', 'ended']).optional(), groupId: codeSchema.optional() }),
+    response: z.object({ items: z.array(postingSchema) }),
+    handler: async ({ query, caller }) => {
+      const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+      const docs = await store.postings
+        .find({ $and: [postingScope(caller), filter] })
+        .sort({ startedAt: -1 })
+        .lean<PostingDoc[]>();
+      return { items: docs.map((doc) => presentPosting(fromPostingDoc(doc))) };
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/postings/:id',
+    summary: '查看派驻：派驻期、本季度、已发建议书',
+    tags,
+    roles: readers,
+    params,
+    response: postingSchema,
+    handler: async ({ params: { id }, caller }) => presentPosting(await visiblePosting(id, caller)),
+  });
+
+  const activitySchema = z.object({
+    id: z.string(),
+    postingId: z.string(),
+    kind: z.enum(postingActivityKinds),
+    date: z.string(),
+    summary: z.string(),
+    participants: z.array(z.string()),
+    recordedBy: z.string(),
+    recordedAt: z.string(),
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/postings/:id/activities',
+    summary: '派驻履职活动记录（走访调研、暗访、座谈会议）',
+    tags,
+    roles: readers,
+    params,
+    response: z.object({ items: z.array(activitySchema) }),
+    handler: async ({ params: { id }, caller }) => {
+      await visiblePosting(id, caller);
+      const docs = await store.postingActivities.find({ postingId: id }).sort({ date: 1, _id: 1 }).lean();
+      return {
+        items: docs.map(({ _id, recordedAt, ...rest }) => ({
+          ...rest,
+          id: _id,
+          recordedAt: toIso(recordedAt!.getTime()),
+          recordedBy: rest.recordedBy ?? '',
+        })),
+      };
+    },
+  });
+
+  route(api, {
+    method: 'post',
+    path: '/api/postings/:id/activities',
+    summary: '记录一次走访调研、暗访或座谈会议（本小组成员或秘书）',
+    tags,
+    roles: ['supervisor', 'secretary', 'committee', 'admin'],
+    params,
+    body: z.object({
+      kind: z.enum(postingActivityKinds),
+      date: isoDate,
+      summary: text(5_000),
+      participants: z.array(codeSchema).max(50).default([]),
+    }),
+    status: 201,
+    response: z.object({ id: z.string(), posting: postingSchema }),
+    handler: async ({ params: { id }, body, caller }) => {
+      const result = await command(id, caller, { action: 'logActivity', by: caller.id, ...body });
+      return { id: result.created!, posting: presentPosting(result.posting) };
+    },
+  });
+
+  route(api, {
+    method: 'post',
+    path: '/api/postings/:id/letters',
+    summary: '发出民主监督建议书：成为被监督单位的跟踪事项（按现行规则签收、答复、评价）',
+    tags,
+    roles: ['supervisor'],
+    params,
+    body: z.object({ title: text(200), content: text(20_000) }),
+    status: 201,
+    response: z.object({ followUpId: z.string(), workflowId: z.string() }),
+    handler: async ({ params: { id }, body, caller }) => {
+      const { policy, version } = await currentPolicy(store);
+      const result = await command(id, caller, {
+        action: 'sendLetter',
+        by: caller.id,
+        ...body,
+        policy,
+        policyVersion: version,
+      });
+      return { followUpId: result.created!, workflowId: followUpWorkflowId(result.created!) };
+    },
+  });
+
+  route(api, {
+    method: 'post',
+    path: '/api/postings/:id/end',
+    summary: '提前结束派驻：生成履职报告；未办结的建议书继续办理',
+    tags,
+    roles: ['committee', 'admin'],
+    params,
+    body: z.object({ reason: text(1_000) }),
+    response: postingSchema,
+    handler: async ({ params: { id }, body, caller }) => {
+      const result = await command(id, caller, { action: 'endTerm', by: caller.id, note: body.reason });
+      return presentPosting(result.posting);
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/postings/:id/report',
+    summary: '派驻的履职报告（派驻期满或提前结束时生成）',
+    tags,
+    roles: readers,
+    params,
+    response: termReportSchema,
+    handler: async ({ params: { id }, caller }) => {
+      await visiblePosting(id, caller);
+      const report = await store.termReports.findById(id).lean<TermReportDoc>();
+      if (!report) throw notFound(`派驻 ${id} 的履职报告（派驻结束时生成）`);
+      return presentReport(report);
+    },
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/term-reports',
+    summary: '履职报告列表',
+    tags,
+    roles: readers,
+    response: z.object({ items: z.array(termReportSchema) }),
+    handler: async ({ caller }) => {
+      const docs = await store.termReports
+        .find(postingScope(caller))
+        .sort({ endedAt: -1 })
+        .lean<TermReportDoc[]>();
+      return { items: docs.map(presentReport) };
+    },
+  });
+
+  const groupFigures = figuresSchema.extend({ key: z.string() });
+  route(api, {
+    method: 'get',
+    path: '/api/supervision/statistics',
+    summary: '民主监督统计：各小组建议书数、按期答复率、采纳率、未落实承诺（按发出日期筛选）',
+    tags,
+    roles: bodyWide,
+    query: z.object({ from: isoDate.optional(), to: isoDate.optional() }),
+    response: z.object({
+      total: figuresSchema,
+      byGroup: z.array(groupFigures),
+      byDepartment: z.array(groupFigures),
+      byCampaign: z.array(groupFigures),
+    }),
+    handler: async ({ query: { from, to } }) => {
+      if (from && to && from > to)
+        throw invalidFields([{ field: 'query.to', message: `早于 from（${from}）` }]);
+      const created = {
+        ...(from && { $gte: new Date(`${from}T00:00:00+08:00`) }),
+        ...(to && { $lte: new Date(`${to}T23:59:59.999+08:00`) }),
+      };
+      const docs = await store.followUps
+        .find(
+          { kind: 'recommendationLetter', ...(from || to ? { createdAt: created } : {}) },
+          {
+            _id: 1,
+            title: 1,
+            status: 1,
+            respondedOnTime: 1,
+            adopted: 1,
+            openCommitments: 1,
+            sender: 1,
+            responder: 1,
+            source: 1,
+          },
+        )
+        .lean();
+      type Letter = LetterFacts & { groupId?: string; unitId?: string; campaignId?: string };
+      const letters: Letter[] = docs.map((d) => ({
+        followUpId: d._id as string,
+        title: d.title ?? '',
+        status: d.status as LetterFacts['status'],
+        respondedOnTime: d.respondedOnTime ?? null,
+        adopted: d.adopted ?? null,
+        openCommitments: d.openCommitments ?? [],
+        groupId: d.sender?.groupId ?? undefined,
+        unitId: d.responder?.unitId ?? undefined,
+        campaignId: d.source?.campaignId ?? undefined,
+      }));
+      const flat = (rows: ReturnType<typeof figuresBy>) =>
+        rows.map(({ key, figures }) => ({ key, ...figures }));
+      return {
+        total: supervisionFigures(letters),
+        byGroup: flat(figuresBy(letters, (l) => l.groupId)),
+        byDepartment: flat(figuresBy(letters, (l) => l.unitId)),
+        byCampaign: flat(figuresBy(letters, (l) => l.campaignId)),
+      };
+    },
+  });
+}
