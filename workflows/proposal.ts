@@ -73,10 +73,13 @@ class ProposalRun {
   private readonly mutex = new Mutex();
   private revision: number;
   private overdueFlag = false;
+  /** Actions wait until the proposal's first clocks are set up (an update may arrive with the start). */
+  private ready: boolean;
 
   constructor(private readonly input: ProposalInput) {
     this.state = input.state ?? initialState(input);
     this.revision = input.state ? (input.revision ?? 0) : 0;
+    this.ready = Boolean(input.state);
     this.ctx = {
       itemId: input.proposalId,
       itemKind: 'proposal',
@@ -90,18 +93,21 @@ class ProposalRun {
   async main(): Promise<ProposalState> {
     void this.clocks.run();
     setHandler(viewQuery, () => this.view());
-    setHandler(actUpdate, (action) => this.mutex.runExclusive(() => this.act(action)), {
+    setHandler(actUpdate, (action) => this.exclusive(() => this.act(action)), {
       validator: (action) => this.check(action),
     });
-    setHandler(absorbSignal, (merged) => this.mutex.runExclusive(() => this.absorb(merged)));
+    setHandler(absorbSignal, (merged) => this.exclusive(() => this.absorb(merged)));
 
-    if (!this.input.state) await this.mutex.runExclusive(() => this.begin());
+    if (!this.ready) {
+      await this.begin();
+      this.ready = true;
+    }
 
     while (!isFinal(this.state)) {
       await condition(
         () => this.transitionDue() || isFinal(this.state) || historyFull(this.input.historyLimit),
       );
-      if (this.transitionDue()) await this.mutex.runExclusive(() => this.advance());
+      if (this.transitionDue()) await this.exclusive(() => this.advance());
       else if (!isFinal(this.state)) return this.rollOver();
     }
     await condition(allHandlersFinished);
@@ -116,6 +122,12 @@ class ProposalRun {
       clocks: this.clocks.table,
       revision: this.revision,
     });
+  }
+
+  /** Runs a change once the proposal is set up, one at a time. */
+  private async exclusive<T>(change: () => Promise<T>): Promise<T> {
+    await condition(() => this.ready);
+    return this.mutex.runExclusive(change);
   }
 
   private view(): ProposalView {

@@ -5,15 +5,28 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { testServerBin } from '../../infra/processes';
+import { searchAttributeKeys } from '../../workflows/search-attributes';
 import { workflowBundle } from './bundle';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/** The Java test server, with the project's search attributes registered as the dev server has them. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerBin } },
   });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      searchAttributeKeys.map((key) => [
+        key.name,
+        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`],
+      ]),
+    ),
+  });
+  return env;
 }
 
 /** A worker on a fresh task queue running the bundled workflows with the given (mock) activities. */
