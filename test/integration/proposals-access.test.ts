@@ -176,6 +176,26 @@ describe('bad input names the field', () => {
   });
 });
 
+test('every endpoint is in the OpenAPI document, each action on its own', async () => {
+  const { paths } = (await request(stack.app).get('/openapi.json').expect(200)).body;
+  expect(Object.keys(paths)).toEqual(
+    expect.arrayContaining([
+      '/api/proposals',
+      '/api/proposals/{id}',
+      '/api/proposals/statistics',
+      '/api/proposals/export.csv',
+      '/api/proposals/import',
+      '/api/proposals/{id}/actions/signFor',
+      '/api/proposals/{id}/actions/reply',
+    ]),
+  );
+  expect(paths['/api/proposals'].post.parameters).toEqual(
+    expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'idempotency-key' })]),
+  );
+  expect(Object.keys(paths['/api/proposals/import'].post.requestBody.content)).toEqual(['text/csv']);
+  expect(paths['/api/proposals/{id}/actions/reply'].post.description).toContain('unitLeader');
+});
+
 describe('list filters', () => {
   test('status, unit, key, proposer, session year, text in title', async () => {
     expect((await listIds('?status=handling')).sort()).toEqual([ids.housing, ids.education].sort());

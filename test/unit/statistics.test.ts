@@ -6,6 +6,7 @@ import {
   emptyClockTally,
   emptyTally,
   figures,
+  highestEscalation,
   rate,
   type UnitFlags,
 } from '../../domain/statistics';
@@ -107,6 +108,14 @@ describe('statistics (domain.md §7)', () => {
     ] as const;
     const tally = t.reduce((acc, [r, n]) => addClocks(acc, r, n), emptyClockTally());
     expect(tally).toEqual({ overdueNow: 3, chaseNotices: 3, escalations: 2 });
+  });
+
+  test('the highest escalation fired ignores reminders', () => {
+    expect(highestEscalation(['reminder', 'chaseNotice', 'supervisionEscalation'])).toBe(
+      'supervisionEscalation',
+    );
+    expect(highestEscalation(['reminder'])).toBeNull();
+    expect(highestEscalation([])).toBeNull();
   });
 
   test('rate rounds to four decimals', () => {

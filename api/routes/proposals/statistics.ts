@@ -113,6 +113,10 @@ function fold<T>(rows: { g: string | null; add: (t: T) => T }[], empty: () => T)
   return { groups, total };
 }
 
+/** By key, the group without one (未分类, 未指定) last. */
+const byKey = (a: string | null, b: string | null) =>
+  a === null ? (b === null ? 0 : 1) : b === null ? -1 : a.localeCompare(b);
+
 async function labelsOf(store: Store, grouping: Grouping, keys: (string | null)[]) {
   if (grouping === 'unit') {
     const units = await directory(store, 'units').some(keys.filter((k): k is string => k !== null));
@@ -155,7 +159,7 @@ export async function proposalStatistics(
     ...new Set([...tallies.groups.keys(), ...(grouping === 'unit' ? clockTallies.groups.keys() : [])]),
   ]
     .filter((k) => grouping !== 'unit' || k !== null)
-    .sort((a, b) => String(a).localeCompare(String(b)));
+    .sort(byKey);
   const label = await labelsOf(store, grouping, keys);
   const clockFigures = (key: string | null) =>
     grouping === 'unit' ? (clockTallies.groups.get(key) ?? emptyClockTally()) : null;
