@@ -2,18 +2,14 @@
  * The proposal workflow as the API reaches it: start (idempotent by workflow id), query, and the `act`
  * Update, whose refusals become HTTP 409 with the workflow's own code and Chinese message.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import {
-  ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { ProposalAction } from '../../../domain/proposal-actions';
 import { proposalWorkflowId, type ProposalInput } from '../../../domain/proposal';
 import { actUpdate, viewQuery, type proposal, type ProposalView } from '../../../workflows/proposal';
 import { HuiyinKind, HuiyinStatus, Overdue, SessionYear } from '../../../workflows/search-attributes';
 import type { AppDeps } from '../../deps';
 import { HttpError } from '../../errors';
+import { runUpdate } from '../../updates';
 
 export type { ProposalView };
 
@@ -67,18 +63,12 @@ export async function queryView(deps: AppDeps, proposalId: string): Promise<Prop
 }
 
 /** Sends one action; a refusal (validator or handler) is a 409 carrying the workflow's code. */
-export async function sendUpdate(
+export const sendUpdate = (
   deps: AppDeps,
   proposalId: string,
   action: ProposalAction,
-): Promise<ProposalView> {
-  try {
-    return await proposalHandle(deps, proposalId).executeUpdate(actUpdate, { args: [action] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type)
-      throw new HttpError(409, err.cause.type, err.cause.message);
-    if (err instanceof WorkflowNotFoundError)
-      throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
-    throw err;
-  }
-}
+): Promise<ProposalView> =>
+  runUpdate(
+    () => proposalHandle(deps, proposalId).executeUpdate(actUpdate, { args: [action] }),
+    () => new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`),
+  );
