@@ -26,6 +26,11 @@ const notifySchema = z.object({
   NOTIFY_RETRY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
+export type MailTarget = { smtp: string } | { dir: string } | undefined;
+
+const mailTarget = (smtp: string | undefined, demoDir: string | undefined): MailTarget =>
+  smtp ? { smtp } : demoDir ? { dir: demoDir } : undefined;
+
 export type NotifyConfig = ReturnType<typeof loadNotifyConfig>;
 
 export function loadNotifyConfig(app: AppConfig, env: NodeJS.ProcessEnv = process.env) {
@@ -35,11 +40,7 @@ export function loadNotifyConfig(app: AppConfig, env: NodeJS.ProcessEnv = proces
     ...cfg,
     publicUrl: app.PUBLIC_URL,
     /** Where e-mail goes: an SMTP server, the demo folder, or nowhere (the channel is off). */
-    mail: cfg.SMTP_URL
-      ? ({ smtp: cfg.SMTP_URL } as const)
-      : app.demo
-        ? ({ dir: mailDir } as const)
-        : undefined,
+    mail: mailTarget(cfg.SMTP_URL, app.demo ? mailDir : undefined),
     retry: {
       maxAttempts: cfg.NOTIFY_MAX_ATTEMPTS,
       firstDelayMs: cfg.NOTIFY_RETRY_SECONDS * 1_000,

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { loadAppConfig } from '../config';
+import { loadNotifyConfig, type MailTarget } from '../notify.config';
 import { loadTemporalConfig } from '../temporal.config';
 import { canConnect, startFerretDb, startProcess, startTemporalDev, type Managed } from './processes';
 
@@ -61,6 +62,7 @@ async function main() {
   say(`API        ${app.PUBLIC_URL}   (docs: ${app.PUBLIC_URL}/docs)`);
   if (localTemporal) say(`Temporal   ${temporal.TEMPORAL_UI_URL}   (Web UI)`);
   say(`logs       ${path.relative(process.cwd(), logDir) || logDir}/`);
+  say(`mail       ${mailSink(loadNotifyConfig(app).mail)}`);
   say('Ctrl-C stops everything.');
 
   for (const proc of running) {
@@ -71,6 +73,14 @@ async function main() {
       }
     });
   }
+}
+
+/** Where e-mail goes, without the SMTP password. */
+function mailSink(mail: MailTarget): string {
+  if (!mail) return 'off (set SMTP_URL)';
+  if ('dir' in mail)
+    return `${path.relative(process.cwd(), mail.dir) || mail.dir}/   (demo: one .eml file per message)`;
+  return `SMTP ${new URL(mail.smtp).host}`;
 }
 
 async function refuseBusyPort(port: number, what: string) {

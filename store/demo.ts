@@ -89,5 +89,8 @@ export async function seedDemoDirectory(store: Store): Promise<number> {
   const inserted = await Promise.all(
     collections.flatMap((c) => demoDirectory[c].map((record) => directory(store, c).create(record))),
   );
+  // Demo users seeded before they had e-mail addresses get theirs, so demo mail reaches them.
+  for (const { id, email } of demoDirectory.users)
+    await store.users.updateOne({ _id: id, email: { $exists: false } }, { $set: { email } });
   return inserted.filter(Boolean).length;
 }
