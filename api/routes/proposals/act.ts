@@ -29,7 +29,7 @@ const unitRoles: readonly Role[] = ['unit', 'unitLeader'];
 export const unitScoped = (name: ActionName) => actionRoles[name].every((role) => unitRoles.includes(role));
 
 /** Ids in an action's arguments that must exist in the directory. */
-const actionNeeds: { [A in ActionName]?: (args: ActionArgs<A>) => Need[] } = {
+export const actionNeeds: { [A in ActionName]?: (args: ActionArgs<A>) => Need[] } = {
   review: (args) =>
     args.decision === 'convert' ? [{ field: 'body.unitId', id: args.unitId, kind: 'handlingUnit' }] : [],
   assign: (args) => [

@@ -26,11 +26,11 @@ import type { Caller } from '../../../domain/roles';
 import { dateOf } from '../../../domain/time';
 import type { AppDeps } from '../../deps';
 import { HttpError, invalidFields } from '../../errors';
-import { sendAction } from './act';
+import { actionNeeds, sendAction } from './act';
 import { draftOf, startNumbered } from './create';
 import { filterOf } from './list';
 import { loadProposal } from './load';
-import { needsOf, resolveReferences } from './references';
+import { resolveReferences } from './references';
 import type { ProposalFilter } from './schemas';
 
 // ---- export ---------------------------------------------------------------------------------------
@@ -171,7 +171,8 @@ function rowError(err: unknown): RowError {
     const issue = (err.details as { issues?: { field: string }[] } | undefined)?.issues?.[0];
     return new RowError(err.code, err.message, issue && columnOf(issue.field));
   }
-  throw err; // an infrastructure failure is not the row's fault
+  // Not the row's fault (e.g. Temporal unreachable): reported, and the rest still tried.
+  return new RowError('unavailable', `暂时无法导入：${err instanceof Error ? err.message : String(err)}`);
 }
 
 function parseRow(cells: Record<string, string>): ImportRow {
@@ -221,16 +222,7 @@ async function advance(deps: AppDeps, caller: Caller, row: ImportRow): Promise<b
 type Outcome = 'created' | 'advanced' | 'unchanged';
 
 async function importRow(deps: AppDeps, caller: Caller, row: ImportRow): Promise<Outcome> {
-  if (row.status === 'handling') {
-    const assign = assignmentOf(row);
-    await resolveReferences(deps.store, [
-      ...(assign.leadUnitId
-        ? [{ field: 'leadUnitId', id: assign.leadUnitId, kind: 'handlingUnit' as const }]
-        : []),
-      ...needsOf('coHandlerUnitIds', assign.coHandlerUnitIds, 'handlingUnit'),
-      ...needsOf('parallelUnitIds', assign.parallelUnitIds, 'handlingUnit'),
-    ]);
-  }
+  if (row.status === 'handling') await resolveReferences(deps.store, actionNeeds.assign!(assignmentOf(row)));
   const started = await startNumbered(deps, row.number, await draftOf(deps, row), `import:${row.number}`);
   if (started === 'taken') throw new RowError('numberTaken', `编号 ${row.number} 已被另一件提案使用`, '编号');
   const changed = await advance(deps, caller, row);

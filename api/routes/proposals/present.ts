@@ -70,7 +70,9 @@ const fromState = (c: ClockState): ClockFacts => ({
   escalation: highestEscalation(c.plan.steps.filter((s) => c.fired.includes(s.step)).map((s) => s.kind)),
 });
 
-const fromDoc = (c: Omit<ClockFacts, 'startedAt'> & { startedAt: Date }): ClockFacts => ({
+type ClockDoc = Omit<ClockFacts, 'startedAt'> & { startedAt: Date };
+
+const fromDoc = (c: ClockDoc): ClockFacts => ({
   ...c,
   startedAt: c.startedAt.getTime(),
 });
@@ -81,9 +83,9 @@ async function openClocks({ store }: AppDeps, loaded: LoadedProposal): Promise<C
     ? Object.values(loaded.clocks)
         .filter((c) => c.status === 'running')
         .map(fromState)
-    : (await store.clocks.find({ itemId: loaded.state.proposalId, status: 'running' }).lean<never[]>()).map(
-        fromDoc,
-      );
+    : (
+        await store.clocks.find({ itemId: loaded.state.proposalId, status: 'running' }).lean<ClockDoc[]>()
+      ).map(fromDoc);
   return clocks.sort((a, b) => a.deadline.dueAt - b.deadline.dueAt);
 }
 
