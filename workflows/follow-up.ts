@@ -9,7 +9,6 @@
  * every instant an open item either has its response or a running clock (the guarantee).
  */
 import {
-  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
@@ -107,7 +106,7 @@ class FollowUpRun {
       if (this.evaluationLapsed()) await this.mutex.runExclusive(() => this.lapse());
       else return this.rollOver();
     }
-    await condition(allHandlersFinished);
+    await quiesce(this.clocks); // no notification of a closing clock is left in flight
     return this.view();
   }
 

@@ -5,7 +5,6 @@
  * as children that outlive the posting; at term end the term report is produced and stored.
  */
 import {
-  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
@@ -105,7 +104,7 @@ class PostingRun {
       else if (Date.now() >= quarterEnd) await this.mutex.runExclusive(() => this.nextQuarter());
       else return this.rollOver();
     }
-    await condition(allHandlersFinished);
+    await quiesce(this.clocks); // no notification of a closing clock is left in flight
     return this.view();
   }
 
