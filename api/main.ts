@@ -7,6 +7,7 @@ import { seedDemoDirectory } from '../store/demo';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
 import { createApp } from './app';
 import { seedDemoProposals } from './routes/proposals/demo';
+import { seedDemoSupervision } from './routes/supervision-demo';
 
 async function main() {
   const config = loadAppConfig();
@@ -28,6 +29,11 @@ async function main() {
     seedDemoProposals(deps).then(
       (started) => logger.info({ started }, 'demo proposals seeded'),
       (err) => logger.warn({ err }, 'demo proposals not seeded'),
+    );
+  if (config.demo)
+    seedDemoSupervision(deps).then(
+      (letters) => logger.info({ letters }, 'demo supervision posting seeded'),
+      (err) => logger.warn({ err }, 'demo supervision not seeded'),
     );
 
   const shutdown = (signal: string) => {

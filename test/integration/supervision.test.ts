@@ -4,7 +4,9 @@
  * sees and acts, bad input, term report, statistics, campaigns and the guarantee.
  */
 import request from 'supertest';
+import { demoPostingId, seedDemoSupervision } from '../../api/routes/supervision-demo';
 import { seedDemoDirectory } from '../../store/demo';
+import { loadTemporalConfig } from '../../temporal.config';
 import { peopleTokens, until, type Person } from '../helpers/supervision-api';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -441,5 +443,37 @@ describe('other follow-up items', () => {
       (await post('/api/follow-ups/instruction-2026-001/withdraw', 'committee', { reason: 'x' })).body.error
         .code,
     ).toBe('follow_up_closed');
+  });
+});
+
+describe('the demo posting of `npm start`', () => {
+  test('has letters in every state, and seeding it again adds nothing', async () => {
+    const deps = {
+      temporal: stack.temporal,
+      store: stack.store,
+      temporalConfig: loadTemporalConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue }),
+    };
+    expect(await seedDemoSupervision(deps)).toBe(6);
+    expect(await seedDemoSupervision(deps)).toBe(0);
+    const statuses = await until(async () => {
+      const items = (await get(`/api/follow-ups?postingId=${demoPostingId}`, 'supervisor-he')).body.items;
+      return (
+        items.length === 6 &&
+        items.map((i: { followUpId: string; status: string }) => `${i.followUpId}:${i.status}`)
+      );
+    });
+    expect(statuses.sort()).toEqual(
+      [
+        'L1:implementing',
+        'L2:awaitingResponse',
+        'L3:awaitingEvaluation',
+        'L4:awaitingResponse',
+        'L5:awaitingAcknowledgement',
+        'L6:closed',
+      ].map((s) => `${demoPostingId}-${s}`),
+    );
+    const activities = (await get(`/api/postings/${demoPostingId}/activities`, 'ecology')).body.items;
+    expect(activities.map((a: { kind: string }) => a.kind)).toEqual(['meeting', 'visit', 'inspection']);
+    expect((await get('/api/guarantee', 'committee')).body.holds).toBe(true);
   });
 });
