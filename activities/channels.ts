@@ -112,12 +112,24 @@ export const webhookSender: Sender = (row) => {
 /** The in-app inbox is the outbox row itself: marking it sent is the delivery. */
 export const inboxSender: Sender = async () => {};
 
+/**
+ * Well inside the delivery activity's 30 s: a send still hanging when Temporal retries the activity
+ * would run beside the retry.
+ */
+const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
+
 /** The senders a deployment has: inbox and webhook always, e-mail and SMS when configured. */
 export function createSenders(cfg: NotifyConfig): Senders {
   const domain = new URL(cfg.publicUrl).hostname || 'huiyin.local';
   const senders: Senders = { inbox: inboxSender, webhook: webhookSender };
   if (cfg.mail && 'smtp' in cfg.mail)
-    senders.email = emailSender(nodemailer.createTransport(cfg.mail.smtp), cfg.MAIL_FROM, { domain });
+    senders.email = emailSender(
+      nodemailer.createTransport({ url: cfg.mail.smtp, ...smtpTimeouts }),
+      cfg.MAIL_FROM,
+      {
+        domain,
+      },
+    );
   if (cfg.mail && 'dir' in cfg.mail)
     senders.email = emailSender(
       nodemailer.createTransport({ streamTransport: true, buffer: true }),

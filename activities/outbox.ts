@@ -17,7 +17,6 @@ import {
   type Reachable,
   type Recipient,
 } from '../domain/notifications';
-import type { UserRecord } from '../domain/directory';
 import { directory } from '../store/directory';
 import type { Store } from '../store';
 import {
@@ -65,24 +64,16 @@ export async function addressees(
     const user = users.get(id);
     if (!user?.active) return [];
     const preferences = prefs.get(id) ?? defaultPreferences(policy);
-    return [
-      {
-        id,
-        name: user.name,
-        audience,
-        reach: { ...reachOf(user), webhook: preferences.webhook },
-        preferences,
-      },
-    ];
+    const reach = {
+      userId: id,
+      inbox: true,
+      email: user.email,
+      phone: user.phone,
+      webhook: preferences.webhook,
+    };
+    return [{ id, name: user.name, audience, reach, preferences }];
   });
 }
-
-const reachOf = (user: UserRecord): Addressee['reach'] => ({
-  userId: user.id,
-  inbox: true,
-  email: user.email,
-  phone: user.phone,
-});
 
 /** Users and the inspection-office contact of a step, as addressees (a contact is reached on all it has). */
 export async function addresseesOf(store: Store, recipients: Recipient[], policy: NotificationPolicy) {

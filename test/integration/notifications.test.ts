@@ -4,18 +4,19 @@
  * gateway, WeCom robot, JSON webhook), and the API shows outbox, inbox and preferences.
  */
 import { Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import request from 'supertest';
 import { createActivities } from '../../activities';
-import { emailSender, inboxSender, messageIdOf, smsSender, webhookSender } from '../../activities/channels';
+import { createSenders, messageIdOf } from '../../activities/channels';
 import type { NotificationDeps } from '../../activities/deps';
 import type { StepNotice } from '../../activities/notify';
+import { loadAppConfig } from '../../config';
 import { seedCalendarYears, WorkingCalendar } from '../../domain/calendar';
 import { computeDeadline } from '../../domain/deadline';
 import type { PlannedStep, Responsible } from '../../domain/ladder';
 import { defaultPolicy, type Policy } from '../../domain/policy';
 import type { Role } from '../../domain/roles';
 import { endOfDay, toIso } from '../../domain/time';
+import { loadNotifyConfig } from '../../notify.config';
 import { saveCalendarYear } from '../../store/calendar';
 import { seedDemoDirectory } from '../../store/demo';
 import { directory } from '../../store/directory';
@@ -38,14 +39,17 @@ let activities: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
   [smtp, http] = await Promise.all([startSmtpSink(), startHttpReceiver()]);
+  // The worker's own wiring: environment → config → senders.
+  const app = loadAppConfig({ NODE_ENV: 'test', PUBLIC_URL: `https://${domain}` });
+  const notify = loadNotifyConfig(app, {
+    SMTP_URL: smtp.url,
+    MAIL_FROM: `回音 Huiyin <huiyin@${domain}>`,
+    SMS_GATEWAY_URL: http.url('/sms'),
+    SMS_GATEWAY_TOKEN: 'gateway-token',
+  });
   notifications = {
-    senders: {
-      inbox: inboxSender,
-      webhook: webhookSender,
-      sms: smsSender(http.url('/sms'), 'gateway-token'),
-      email: emailSender(nodemailer.createTransport(smtp.url), `回音 Huiyin <huiyin@${domain}>`, { domain }),
-    },
-    publicUrl: `https://${domain}`,
+    senders: createSenders(notify),
+    publicUrl: notify.publicUrl,
     retry: { maxAttempts: 3, firstDelayMs: 300, maxDelayMs: 1_000 },
     leaseMs: 600_000,
     digestTime: '09:00',
