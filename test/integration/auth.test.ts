@@ -23,6 +23,7 @@ describe('dev-login in demo mode', () => {
       name: '赵强',
       roles: ['unit'],
       unitId: 'unit-housing',
+      email: 'housing@demo.huiyin.example',
       active: true,
     });
     const me = await request(stack.app)
