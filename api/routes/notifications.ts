@@ -200,6 +200,7 @@ export function notificationRoutes({ store, temporal, temporalConfig }: AppDeps,
         workflowId,
         taskQueue: temporalConfig.TEMPORAL_TASK_QUEUE,
         args: [{ userId: body.userId }],
+        workflowIdConflictPolicy: 'USE_EXISTING', // a repeat while the first still runs waits for it
         workflowExecutionTimeout: '2 minutes',
       });
       return { workflowId, ...result };

@@ -577,6 +577,20 @@ describe('the API', () => {
     expect((await prefs()).body).toEqual({ channels: ['email'], digest: false, isDefault: false });
   });
 
+  it('sends a test message once per request id, however often the request is repeated', async () => {
+    const send = async () =>
+      request(stack.app)
+        .post('/api/notifications/test')
+        .set('authorization', await token('admin', 'admin'))
+        .set('x-request-id', 'check-leader-channels')
+        .send({ userId: 'leader' })
+        .expect(201);
+    const first = await send();
+    expect(first.body).toMatchObject({ rows: 2, delivery: { sent: 2 } });
+    expect((await send()).body).toMatchObject({ workflowId: first.body.workflowId, rows: 0 });
+    expect(mailsFor(`test:${first.body.workflowId}`)).toHaveLength(1);
+  });
+
   it('sends a test message only for an admin, and only to a user who exists', async () => {
     await request(stack.app)
       .post('/api/notifications/test')
