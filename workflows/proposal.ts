@@ -13,6 +13,7 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -358,6 +359,11 @@ class ProposalRun {
       a.status = 'replied';
       await this.clocks.stop(replyClock, 'met');
       await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
+      // A replied unit can no longer ask to be relieved of it. Added after the first release:
+      // `patched` keeps runs that replied before this change replaying as they ran.
+      if (patched('close-return-window-on-reply')) {
+        await this.clocks.stop(clockIds.returnWindow(a.unitId), 'cancelled');
+      }
       await this.record('replied', `书面答复（${this.classLabel(args.resultClass)}）`, by, {
         unitId: a.unitId,
         resultClass: args.resultClass,

@@ -61,6 +61,7 @@ test('main path: review, assignment, sign-for, contact, reply, feedback, closed 
     onTime: true,
   });
   expect(view.clocks[`feedback:${lead}`].plan.deadline.due).toBe('2027-01-19');
+  expect(view.clocks['returnWindow:unit-housing'].status).toBe('cancelled'); // replied: nothing to return
 
   view = await h.act(handle, 'feedback', { rating: 'satisfied' }, lead);
   expect(view.state.status).toBe('closed');
