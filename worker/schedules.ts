@@ -44,14 +44,12 @@ export async function ensureSchedules(client: Client, taskQueue: string, digestT
       await client.schedule.create(options);
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule
-        .getHandle(options.scheduleId)
-        .update((current) => ({
-          ...current,
-          spec: options.spec,
-          action: options.action,
-          policies: options.policies,
-        }));
+      await client.schedule.getHandle(options.scheduleId).update((current) => ({
+        ...current,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+      }));
     }
   }
 }
