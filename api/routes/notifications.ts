@@ -89,7 +89,11 @@ export function notificationRoutes({ store, temporal, temporalConfig }: AppDeps,
     roles: anyone,
     query: z.object({
       status: z.enum(outboxStatuses).optional(),
-      recipient: codeSchema.optional().describe('Admins: any user; others: only themselves'),
+      recipient: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('A user id, or @inspectionOffice. Admins: anyone; others: only themselves'),
       channel: z.enum(channels).optional(),
       itemId: z.string().min(1).optional(),
       ...page,
