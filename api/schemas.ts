@@ -16,3 +16,6 @@ export const deadlineSchema = z.object({
   explanation: z.array(z.string()),
   calendarVersion: z.string(),
 });
+
+/** Free text a person writes: trimmed, not blank, bounded. */
+export const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);

@@ -13,10 +13,10 @@ import { currentPolicy } from '../../store/policy';
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
+import { text } from '../schemas';
 import { partyIssues, startFollowUp } from './follow-ups';
 
 const tags = ['supervision'];
-const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
 
 /** Codes must be unique within their list: a duplicate would make letters ambiguous. */
 const uniqueCodes = <T extends { code: string }>(items: T[], ctx: z.RefinementCtx) =>

@@ -21,7 +21,7 @@ import {
   type FollowUpView,
 } from '../../domain/follow-up';
 import { followUpKindCodes } from '../../domain/policy';
-import { seesEverything, type Caller, type Role } from '../../domain/roles';
+import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
 import { dateOf, toIso } from '../../domain/time';
 import { directory } from '../../store/directory';
 import { fromFollowUpDoc, type FollowUpDoc } from '../../store/follow-ups';
@@ -30,10 +30,10 @@ import { followUpActUpdate, followUpQuery, type followUpItem } from '../../workf
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
+import { text } from '../schemas';
 import { runUpdate } from '../updates';
 
 const tags = ['follow-ups'];
-const bodyWide: readonly Role[] = ['committee', 'leader', 'admin'];
 /** Everyone who may be owed an answer: supervisors for their group, members, leaders, units. */
 const senderRoles: readonly Role[] = [
   'supervisor',
@@ -43,7 +43,7 @@ const senderRoles: readonly Role[] = [
   'committee',
   ...responderRoles,
 ];
-const readers: readonly Role[] = [...new Set<Role>([...bodyWide, ...senderRoles, 'secretary'])];
+const readers: readonly Role[] = [...new Set<Role>([...bodyWideRoles, ...senderRoles, 'secretary'])];
 const partyRoles: Record<'responder' | 'sender' | 'committee', readonly Role[]> = {
   responder: responderRoles,
   sender: senderRoles,
@@ -228,8 +228,6 @@ export async function partyIssues(
   if (issues.length > 0) throw invalidFields(issues);
 }
 
-const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
-
 const createBody = z
   .object({
     followUpId: codeSchema.optional().describe('Business key; default `<kind>-<date>-<random>`'),
@@ -393,7 +391,7 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
     path: '/api/follow-ups',
     summary: '交办一个跟踪事项（如社情民意信息批示、协商成果），按现行规则启动其办理流程',
     tags,
-    roles: bodyWide,
+    roles: bodyWideRoles,
     body: createBody,
     status: 201,
     response: z.object({ followUpId: z.string(), workflowId: z.string() }),

@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { codeSchema, groupSizeProblem } from '../../domain/directory';
 import { followUpWorkflowId } from '../../domain/follow-up';
-import { seesEverything, type Caller, type Role } from '../../domain/roles';
+import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
 import {
   figuresBy,
   postingActivityKinds,
@@ -25,12 +25,11 @@ import { postingActUpdate, type supervisionPosting } from '../../workflows/super
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
-import { isoDate } from '../schemas';
+import { isoDate, text } from '../schemas';
 import { runUpdate } from '../updates';
 
 const tags = ['supervision'];
-const bodyWide: readonly Role[] = ['committee', 'leader', 'admin'];
-const readers: readonly Role[] = [...bodyWide, 'supervisor', 'secretary', 'department'];
+const readers: readonly Role[] = [...bodyWideRoles, 'supervisor', 'secretary', 'department'];
 
 /** Postings a caller may see: their group's, or those to their department. */
 function postingScope(caller: Caller): Record<string, unknown> {
@@ -127,7 +126,6 @@ const presentReport = ({ _id, endedAt, ...rest }: TermReportDoc) => ({
   endedAt: toIso(endedAt.getTime()),
 });
 
-const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
 const params = z.object({ id: codeSchema });
 
 export function supervisionRoutes(deps: AppDeps, api: Api) {
@@ -349,7 +347,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     path: '/api/supervision/statistics',
     summary: '民主监督统计：各小组建议书数、按期答复率、采纳率、未落实承诺（按发出日期筛选）',
     tags,
-    roles: bodyWide,
+    roles: bodyWideRoles,
     query: z.object({ from: isoDate.optional(), to: isoDate.optional() }),
     response: z.object({
       total: figuresSchema,

@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { FollowUpInput, FollowUpStatus } from '../../domain/follow-up';
 import { followUpKindCodes, type FollowUpKind } from '../../domain/policy';
 import { postingWorkflowId } from '../../domain/supervision';
+import { dateOf } from '../../domain/time';
 import { seedDemoDirectory } from '../../store/demo';
 import { savePolicy } from '../../store/policy';
 import { followUpWorkflowId, type followUpItem } from '../../workflows/follow-up';
@@ -228,7 +229,7 @@ test('a posting continues as new in the middle of its term and keeps its log and
   });
   const firstRun = (await handle.describe()).runId;
   await until(async () => (await get(`/api/postings/${postingId}`, 'committee')).status === 200);
-  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const today = dateOf(Date.now());
   for (let i = 0; i < 6; i++) {
     const res = await post(`/api/postings/${postingId}/activities`, 'supervisor-he', {
       kind: 'meeting',

@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import { demoPostingId, seedDemoSupervision } from '../../api/routes/supervision-demo';
+import { dateOf } from '../../domain/time';
 import { seedDemoDirectory } from '../../store/demo';
 import { loadTemporalConfig } from '../../temporal.config';
 import { peopleTokens, until, type Person } from '../helpers/supervision-api';
@@ -23,7 +24,7 @@ const get = (path: string, who: Person) => request(stack.app).get(path).set('Aut
 const post = (path: string, who: Person, body: object = {}) =>
   request(stack.app).post(path).set('Authorization', tokens[who]).send(body);
 
-const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+const today = () => dateOf(Date.now());
 let postingId: string;
 let letterId: string;
 
