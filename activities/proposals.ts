@@ -21,6 +21,7 @@ export function proposalActivities(deps: ActivityDeps) {
     async recordProposal({ entry, state, revision }: ProposalRecord): Promise<void> {
       if (entry) await recordTimeline(entry);
       await upsertNewer(store.proposals, state.proposalId, revision, proposalDoc(state));
+      await upsertNewer(store.proposalStates, state.proposalId, revision, { state });
       for (const a of state.assignments) {
         await upsertNewer(
           store.proposalUnits,
@@ -54,7 +55,6 @@ function proposalDoc(s: ProposalState) {
     filedAt: date(s.filedAt),
     assignedAt: date(s.assignedAt),
     closedAt: date(s.closedAt),
-    state: s,
   };
 }
 

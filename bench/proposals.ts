@@ -17,7 +17,7 @@ import { createAuth } from '../api/auth';
 import { createProposal } from '../api/routes/proposals/create';
 import { loadAppConfig } from '../config';
 import { defaultPolicy } from '../domain/policy';
-import { proposalWorkflowId, type ProposalState } from '../domain/proposal';
+import { proposalWorkflowId } from '../domain/proposal';
 import { freePort, startFerretDb, startTemporalDev } from '../infra/processes';
 import { connectStore, type Store } from '../store';
 import { seedCalendar } from '../store/calendar';
@@ -205,18 +205,12 @@ async function loadReadModel(store: Store, count: number) {
       const unitId = units[i % units.length];
       const status = statuses[i % statuses.length];
       const replied = status !== 'handling' && status !== 'notFiled' ? 1 : 0;
-      const state = {
-        proposalId: number,
-        number,
-        status,
-        title: titles[i % titles.length],
-      } as Partial<ProposalState>;
       const at = new Date(Date.UTC(2025, 0, 1) + i * 60_000);
       proposals.push({
         _id: number,
         number,
         sessionYear: 2025,
-        title: state.title,
+        title: titles[i % titles.length],
         type: 'interSession',
         status,
         leadProposerId: `member-${i % 500}`,
@@ -225,7 +219,6 @@ async function loadReadModel(store: Store, count: number) {
         unitIds: status === 'notFiled' ? [] : [unitId],
         submittedAt: at,
         revision: 1,
-        state,
       });
       if (status !== 'notFiled') {
         unitsDocs.push({

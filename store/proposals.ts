@@ -27,13 +27,24 @@ const proposalSchema = new Schema(
     assignedAt: { type: Date },
     closedAt: { type: Date },
     revision: { type: Number, required: true },
-    /** The workflow's whole state at `revision`, for detail pages after the workflow has closed. */
-    state: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false },
 );
 proposalSchema.index({ sessionYear: 1, status: 1 });
 proposalSchema.index({ sessionYear: 1, number: 1 });
+
+/**
+ * The workflow's whole state at `revision`, for detail pages and CSV once the workflow has closed.
+ * Kept apart from `proposals` so list scans stay small (FerretDB v1 reads whole documents to filter).
+ */
+const proposalStateSchema = new Schema(
+  {
+    _id: { type: String }, // proposalId
+    revision: { type: Number, required: true },
+    state: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false },
+);
 
 const proposalUnitSchema = new Schema(
   {
@@ -65,5 +76,6 @@ proposalUnitSchema.index({ sessionYear: 1, unitId: 1 });
 
 export const proposalModels = (conn: Connection) => ({
   proposals: conn.model('Proposal', proposalSchema, 'proposals'),
+  proposalStates: conn.model('ProposalState', proposalStateSchema, 'proposal_states'),
   proposalUnits: conn.model('ProposalUnit', proposalUnitSchema, 'proposal_units'),
 });

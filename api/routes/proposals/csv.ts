@@ -24,6 +24,7 @@ import {
 } from '../../../domain/proposal';
 import type { Caller } from '../../../domain/roles';
 import { dateOf } from '../../../domain/time';
+import type { Store } from '../../../store';
 import type { AppDeps } from '../../deps';
 import { HttpError, invalidFields } from '../../errors';
 import { actionNeeds, sendAction } from './act';
@@ -72,19 +73,39 @@ const exportColumns: [header: string, value: (s: ProposalState) => string | numb
 export async function exportCsv(deps: AppDeps, caller: Caller, filter: ProposalFilter, res: Response) {
   const query = await filterOf(deps.store, caller, filter);
   const cursor = deps.store.proposals
-    .find(query, { state: 1 })
+    .find(query, { _id: 1 })
     .sort({ sessionYear: 1, number: 1 })
-    .lean<{ state: ProposalState }[]>()
+    .lean<{ _id: string }[]>()
     .cursor();
   const name = `proposals${filter.sessionYear ? `-${filter.sessionYear}` : ''}.csv`;
   res.status(200).type('text/csv; charset=utf-8').attachment(name);
   res.write('\ufeff');
   const rows = Readable.from(
     (async function* () {
-      for await (const doc of cursor) yield exportColumns.map(([, value]) => value(doc.state));
+      for await (const state of statesOf(deps.store, cursor))
+        yield exportColumns.map(([, value]) => value(state));
     })(),
   );
   await pipeline(rows, stringify({ header: true, columns: exportColumns.map(([header]) => header) }), res);
+}
+
+/** The states of the proposals `ids` yields, in its order, fetched a batch at a time. */
+async function* statesOf(store: Store, ids: AsyncIterable<{ _id: string }>, batchSize = 500) {
+  let batch: string[] = [];
+  const flush = async () => {
+    const docs = await store.proposalStates
+      .find({ _id: { $in: batch } })
+      .lean<{ _id: string; state: ProposalState }[]>();
+    const byId = new Map(docs.map((d) => [d._id, d.state]));
+    const states = batch.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    batch = [];
+    return states;
+  };
+  for await (const { _id } of ids) {
+    batch.push(_id);
+    if (batch.length === batchSize) yield* await flush();
+  }
+  if (batch.length > 0) yield* await flush();
 }
 
 // ---- import ---------------------------------------------------------------------------------------

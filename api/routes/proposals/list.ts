@@ -106,7 +106,7 @@ export async function listProposals(
   const direction = order === 'asc' ? 1 : -1;
   const [docs, total] = await Promise.all([
     store.proposals
-      .find(filter, { state: 0 })
+      .find(filter)
       .sort({ sessionYear: direction, number: direction })
       .skip(offset)
       .limit(limit)

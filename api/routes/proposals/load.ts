@@ -23,7 +23,7 @@ export interface LoadedProposal {
 export const proposalNotFound = (id: string) => notFound(`提案 ${id}`);
 
 export async function loadProposal(deps: AppDeps, id: string): Promise<LoadedProposal> {
-  const doc = await deps.store.proposals.findById(id, { state: 1 }).lean<{ state: ProposalState }>();
+  const doc = await deps.store.proposalStates.findById(id).lean<{ state: ProposalState }>();
   if (doc && isFinal(doc.state)) return { state: doc.state, live: false };
   const view = await queryView(deps, id);
   if (view) return { state: view.state, clocks: view.clocks, live: !isFinal(view.state) };
