@@ -6,6 +6,7 @@
 import type { Deadline } from './deadline';
 import type { FollowUpStatus, FollowUpView, Refusal } from './follow-up';
 import type { Policy } from './policy';
+import { belongsToGroup, belongsToUnit, seesEverything, type Caller } from './roles';
 import { addDays, dateOf } from './time';
 
 /** A business key of codes and a date: no personal data (architecture.md). */
@@ -141,6 +142,12 @@ export function postingRefusal(
     return { code: 'activity_before_posting', message: `活动日期 ${command.date} 早于派驻开始日 ${start}` };
   return undefined;
 }
+
+/** A group sees its own postings, a department those to it; body-wide roles see all. */
+export const maySeePosting = (caller: Caller, posting: Pick<PostingInput, 'groupId' | 'departmentId'>) =>
+  seesEverything(caller) ||
+  belongsToGroup(caller, posting.groupId) ||
+  belongsToUnit(caller, posting.departmentId);
 
 export const lettersInQuarter = (state: PostingState, quarter: string) =>
   state.letters.filter((letter) => letter.quarter === quarter).length;

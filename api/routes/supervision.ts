@@ -3,13 +3,14 @@
  * letters, end early), term reports, and the supervision figures of domain.md §7. A group sees its
  * own posting, a department the postings to it; committee, leaders and admins see all.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { codeSchema, groupSizeProblem } from '../../domain/directory';
 import { followUpWorkflowId } from '../../domain/follow-up';
 import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
 import {
   figuresBy,
+  maySeePosting,
   postingActivityKinds,
   postingWorkflowId,
   supervisionFigures,
@@ -21,7 +22,7 @@ import {
 import { dateOf, toIso } from '../../domain/time';
 import { directory } from '../../store/directory';
 import { currentPolicy } from '../../store/policy';
-import { postingActUpdate, type supervisionPosting } from '../../workflows/supervision-posting';
+import { postingActUpdate, postingQuery, type supervisionPosting } from '../../workflows/supervision-posting';
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
@@ -31,7 +32,7 @@ import { runUpdate } from '../updates';
 const tags = ['supervision'];
 const readers: readonly Role[] = [...bodyWideRoles, 'supervisor', 'secretary', 'department'];
 
-/** Postings a caller may see: their group's, or those to their department. */
+/** Postings a caller may see (mirrors `maySeePosting`): their group's, or those to their department. */
 function postingScope(caller: Caller): Record<string, unknown> {
   if (seesEverything(caller)) return {};
   const own = [
@@ -131,14 +132,23 @@ const params = z.object({ id: codeSchema });
 export function supervisionRoutes(deps: AppDeps, api: Api) {
   const { store, temporal, temporalConfig } = deps;
 
-  async function visiblePosting(id: string, caller: Caller): Promise<PostingView> {
-    const doc = await store.postings
-      .findOne({ $and: [{ _id: id }, postingScope(caller)] })
-      .lean<PostingDoc>();
+  /** The read model's posting, else the workflow's own view (started a moment ago, not yet recorded). */
+  async function loadPosting(id: string): Promise<PostingView | undefined> {
+    const doc = await store.postings.findById(id).lean<PostingDoc>();
     if (doc) return fromPostingDoc(doc);
-    throw (await store.postings.exists({ _id: id }))
-      ? forbidden('只能查看本小组或派驻本单位的监督')
-      : notFound(`派驻 ${id}`);
+    try {
+      return (await temporal.workflow.getHandle(postingWorkflowId(id)).query(postingQuery)).posting;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async function visiblePosting(id: string, caller: Caller): Promise<PostingView> {
+    const posting = await loadPosting(id);
+    if (!posting) throw notFound(`派驻 ${id}`);
+    if (!maySeePosting(caller, posting)) throw forbidden('只能查看本小组或派驻本单位的监督');
+    return posting;
   }
 
   /** Sends a command to a posting the caller's group holds (committee staff act on any). */

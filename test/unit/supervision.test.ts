@@ -1,6 +1,7 @@
 import {
   figuresBy,
   initialPostingState,
+  maySeePosting,
   nextQuarter,
   postingRefusal,
   quarterOf,
@@ -11,6 +12,7 @@ import {
   type PostingState,
 } from '../../domain/supervision';
 import { defaultPolicy } from '../../domain/policy';
+import type { Role } from '../../domain/roles';
 
 describe('quarters', () => {
   it('are calendar quarters, named by year', () => {
@@ -104,6 +106,16 @@ describe('a posting', () => {
     expect(postingRefusal(posting, { ...log, date: '2027-01-03' }, '2027-01-10')?.code).toBe(
       'activity_before_posting',
     );
+  });
+
+  it('is seen by its group, its department and body-wide roles', () => {
+    const where = { groupId: 'group-ecology', departmentId: 'dept-ecology' };
+    const caller = (roles: Role[], patch: object = {}) => ({ id: 'u', roles, ...patch });
+    expect(maySeePosting(caller(['secretary'], { groupId: 'group-ecology' }), where)).toBe(true);
+    expect(maySeePosting(caller(['department'], { unitId: 'dept-ecology' }), where)).toBe(true);
+    expect(maySeePosting(caller(['leader']), where)).toBe(true);
+    expect(maySeePosting(caller(['supervisor'], { groupId: 'group-other' }), where)).toBe(false);
+    expect(maySeePosting(caller(['unit'], { unitId: 'unit-housing' }), where)).toBe(false);
   });
 
   it('takes no command once ended', () => {
