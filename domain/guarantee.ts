@@ -97,5 +97,5 @@ export function checkGuarantee(items: GuaranteeItem[], running: GuaranteeClock[]
     }
   }
   const ledger = [...rows.values()].sort((a, b) => a.unitId.localeCompare(b.unitId));
-  return { uncovered, ledger };
+  return { uncovered: uncovered.sort((a, b) => a.itemId.localeCompare(b.itemId)), ledger };
 }

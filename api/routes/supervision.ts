@@ -24,7 +24,7 @@ import { directory } from '../../store/directory';
 import { currentPolicy } from '../../store/policy';
 import { postingActUpdate, postingQuery, type supervisionPosting } from '../../workflows/supervision-posting';
 import type { AppDeps } from '../deps';
-import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
+import { forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
 import { isoDate, text } from '../schemas';
 import { runUpdate } from '../updates';
@@ -191,7 +191,8 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`派驻 ${postingId} 已存在`);
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new HttpError(409, 'posting_exists', `监督小组 ${groupId} 今天已派驻（${postingId}）`);
         throw err;
       }
       return { postingId, workflowId: postingWorkflowId(postingId), departmentId: group.departmentId };

@@ -50,6 +50,8 @@ describe('a posting', () => {
       async () => (await get(`/api/postings/${postingId}`, 'committee')).body.termEnd,
     );
     expect(posting).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // Listed once its workflow has recorded it; then a second posting of the group is refused as active.
+    await until(async () => (await get('/api/postings', 'committee')).body.items.length === 1);
     const again = await post('/api/postings', 'committee', { groupId: 'group-ecology' });
     expect([again.status, again.body.error.code]).toEqual([409, 'posting_active']);
   });
@@ -274,26 +276,29 @@ describe('the guarantee', () => {
       escalation: null,
       nextStepAt: null,
     });
-    const broken = (await get('/api/guarantee', 'committee')).body;
-    expect(broken.holds).toBe(false);
-    expect(broken.uncovered).toEqual([
-      {
-        itemId: 'ghost-1',
-        itemKind: 'followUp',
-        unitIds: ['unit-housing'],
-        reason: 'noRunningClock',
-        clockIds: [],
-      },
-      {
-        itemId: 'ghost-2',
-        itemKind: 'followUp',
-        unitIds: ['unit-housing'],
-        reason: 'silentClock',
-        clockIds: ['response-1'],
-      },
-    ]);
-    await stack.store.followUps.deleteMany({ _id: { $in: ['ghost-1', 'ghost-2'] } });
-    await stack.store.clocks.deleteOne({ _id: 'ghost-2:response-1' });
+    try {
+      const broken = (await get('/api/guarantee', 'committee')).body;
+      expect(broken.holds).toBe(false);
+      expect(broken.uncovered).toEqual([
+        {
+          itemId: 'ghost-1',
+          itemKind: 'followUp',
+          unitIds: ['unit-housing'],
+          reason: 'noRunningClock',
+          clockIds: [],
+        },
+        {
+          itemId: 'ghost-2',
+          itemKind: 'followUp',
+          unitIds: ['unit-housing'],
+          reason: 'silentClock',
+          clockIds: ['response-1'],
+        },
+      ]);
+    } finally {
+      await stack.store.followUps.deleteMany({ _id: { $in: ['ghost-1', 'ghost-2'] } });
+      await stack.store.clocks.deleteOne({ _id: 'ghost-2:response-1' });
+    }
   });
 });
 
