@@ -63,7 +63,7 @@ async function main() {
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection });
-  const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
+  const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'error' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

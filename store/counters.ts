@@ -1,9 +1,11 @@
 /**
  * Sequences (proposal numbers per session year) and Idempotency-Key claims, without transactions
  * (FerretDB has none) and without a projection on findOneAndUpdate (FerretDB refuses it).
- * FerretDB v1 applies an update as read-then-write, so under contention `$inc` can hand one value
- * to two callers: numbers are made unique in the end by the workflow id (see api/routes/proposals).
+ * FerretDB v1 applies an update as read-then-write, so `$inc` can hand one value to two callers under
+ * contention. A value is therefore claimed by inserting it as a primary key (the one write FerretDB v1
+ * makes atomic): of concurrent callers exactly one wins each value, and the others walk on to the next.
  */
+import { Mutex } from 'async-mutex';
 import { Schema, type Connection } from 'mongoose';
 import type { Store } from './index';
 import { isDuplicateKey } from './mongo';
@@ -27,8 +29,12 @@ const idempotencySchema = new Schema(
   { versionKey: false },
 );
 
+/** One document per value handed out: `${counter}:${seq}`. */
+const sequenceClaimSchema = new Schema({ _id: { type: String } }, { versionKey: false });
+
 export const counterModels = (conn: Connection) => ({
   counters: conn.model('Counter', counterSchema, 'counters'),
+  sequenceClaims: conn.model('SequenceClaim', sequenceClaimSchema, 'sequence_claims'),
   idempotencyKeys: conn.model('IdempotencyKey', idempotencySchema, 'idempotency_keys'),
 });
 
@@ -50,16 +56,38 @@ async function retryDuplicate<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The next value of counter `name` (1 for a new counter), atomically. */
-export async function nextSequence(store: Store, name: string): Promise<number> {
-  const doc = await retryDuplicate(() =>
-    store.counters.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean(),
-  );
-  return doc!.seq;
+/** Claims value `seq` of counter `name`; false when another caller already has it. */
+async function claim(store: Store, name: string, seq: number): Promise<boolean> {
+  try {
+    await store.sequenceClaims.create({ _id: `${name}:${seq}` });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+/** Callers in one process take turns, so they never walk over each other's claims. */
+const turns = new Mutex();
+
+/** The next value of counter `name` (1 for a new counter), unique even under contention. */
+export function nextSequence(store: Store, name: string): Promise<number> {
+  return turns.runExclusive(() => walk(store, name));
+}
+
+/** Claims values from the counter's last known value on until one is free (other processes may race). */
+async function walk(store: Store, name: string): Promise<number> {
+  const start = ((await store.counters.findById(name).lean<{ seq: number }>())?.seq ?? 0) + 1;
+  let seq = start;
+  while (!(await claim(store, name, seq))) seq++;
+  // The counter only speeds up the next caller's walk; $max never moves it back.
+  await retryDuplicate(() => store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }));
+  return seq;
 }
 
 /** Makes sure counter `name` never hands out `seq` or below (numbers taken by an import). */
 export async function reserveSequence(store: Store, name: string, seq: number): Promise<void> {
+  await claim(store, name, seq); // taken already: the workflow id tells whose it is
   await retryDuplicate(() => store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }));
 }
 
