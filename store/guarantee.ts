@@ -11,6 +11,7 @@ import {
   type GuaranteeItem,
   type GuaranteeReport,
 } from '../domain/guarantee';
+import { finalStatuses } from '../domain/proposal';
 import type { Store } from './index';
 
 export interface ItemSource {
@@ -27,6 +28,15 @@ export interface ItemSource {
 }
 
 export const itemSources: ItemSource[] = [
+  {
+    // A proposal awaits somebody at every open step (review, assignment, units, feedback, ruling …),
+    // so an open proposal always needs a running clock: none counts as answered.
+    kind: 'proposal',
+    model: (store) => store.proposals,
+    openFilter: { status: { $nin: [...finalStatuses] } },
+    answeredFilter: { _id: { $in: [] } },
+    unitField: 'unitIds',
+  },
   {
     kind: 'followUp',
     model: (store) => store.followUps,

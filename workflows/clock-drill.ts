@@ -57,9 +57,7 @@ export async function clockDrill(input: ClockDrillInput): Promise<ClockState> {
 
   await condition(() => !clocks.isRunning(DRILL) || historyFull(input.historyLimit));
   await condition(allHandlersFinished);
-  if (clocks.isRunning(DRILL)) {
-    await quiesce(clocks);
-    return continueAsNew<typeof clockDrill>({ ...input, table: clocks.table });
-  }
+  await quiesce(clocks); // nothing in flight when the run completes or rolls over
+  if (clocks.isRunning(DRILL)) return continueAsNew<typeof clockDrill>({ ...input, table: clocks.table });
   return clocks.table[DRILL];
 }

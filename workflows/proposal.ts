@@ -111,7 +111,9 @@ class ProposalRun {
       if (this.transitionDue()) await this.exclusive(() => this.advance());
       else if (!isFinal(this.state)) return this.rollOver();
     }
+    // No step notification may be left in flight when the run completes.
     await condition(allHandlersFinished);
+    await quiesce(this.clocks);
     return this.state;
   }
 

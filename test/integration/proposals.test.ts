@@ -7,6 +7,7 @@ import { addDays } from '../../domain/time';
 import { currentSessionYear } from '../../domain/proposal-number';
 import { proposalApi, type ProposalApi } from '../helpers/proposal-api';
 import { startStack, type Stack } from '../helpers/stack';
+import { guarantee } from '../../store/guarantee';
 
 let stack: Stack;
 let api: ProposalApi;
@@ -246,6 +247,19 @@ describe('the main path: create → co-sign → file → assign → sign → con
     );
     expect(actions.status).toBe(409);
     expect(actions.body.error.code).toBe('notRunning');
+  });
+});
+
+describe('the guarantee covers proposals', () => {
+  test('every open proposal has a running clock at each step: nothing waits silently', async () => {
+    const id = await assigned(housing, [], '关于保证回音的建议');
+    const uncoveredProposals = async () =>
+      (await guarantee(stack.store)).uncovered.filter((item) => item.itemKind === 'proposal');
+    expect(await uncoveredProposals()).toEqual([]);
+    await api.act(id, 'signFor', { unitId: housing }, 'housing');
+    await api.act(id, 'recordContact', { unitId: housing, method: 'phone' }, 'housing');
+    await api.act(id, 'reply', { unitId: housing, resultClass: 'A', text: '已解决' }, 'housing-leader');
+    expect(await uncoveredProposals()).toEqual([]);
   });
 });
 
