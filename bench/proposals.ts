@@ -63,7 +63,7 @@ async function main() {
   const workerRun = worker.run();
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection });
-  const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'error' }) });
+  const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -122,17 +122,21 @@ async function creationThroughput(
       ],
     });
   });
+  let accepted = 0; // 202: filed, but the workflow answered the detail query too late
   const api = await rate(CREATE, async (i) => {
     const res = await fetch(`${base}/api/proposals`, {
       method: 'POST',
       headers: { authorization: member, 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
       body: JSON.stringify({ ...createBody, sessionYear: 2091 }),
     });
-    if (res.status !== 201) throw new Error(`POST /api/proposals → ${res.status} ${await res.text()}`);
+    if (res.status === 202) accepted++;
+    else if (res.status !== 201) throw new Error(`POST /api/proposals → ${res.status} ${await res.text()}`);
   });
   const path = await rate(CREATE, async (i) => void (await createPath(i)));
   say(`raw Temporal starts:              ${raw.toFixed(1)} /s`);
-  say(`API POST /api/proposals:          ${api.toFixed(1)} /s   (ratio to raw ${(api / raw).toFixed(2)})`);
+  say(
+    `API POST /api/proposals:          ${api.toFixed(1)} /s   (ratio to raw ${(api / raw).toFixed(2)}; ${accepted} answered 202)`,
+  );
   say(`  of which the create path alone: ${path.toFixed(1)} /s   (ratio to raw ${(path / raw).toFixed(2)};`);
   say('  the rest is the detail the POST answers with, read from the new workflow by a query)');
 }

@@ -15,6 +15,7 @@ import {
 } from '../../../domain/proposal-actions';
 import type { Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
+import { HttpError } from '../../errors';
 import { route, type Api } from '../../route';
 import { outOfScope, sendAction, unitScoped } from './act';
 import { createProposal } from './create';
@@ -128,14 +129,21 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     body: createBodySchema,
     status: 201,
     response: detailSchema,
-    responses: { 200: 'Same Idempotency-Key again: the proposal filed the first time', 422: 'Key reused' },
+    responses: {
+      200: 'Same Idempotency-Key again: the proposal filed the first time',
+      202: 'Filed; its workflow has not answered yet — read it at the Location',
+      422: 'Key reused',
+    },
     handler: async ({ body, headers, caller }, _req, res) => {
       const { proposalId, created } = await createProposal(deps, caller, body, headers['idempotency-key']);
-      const detail = await presentDetail(deps, await loadProposal(deps, proposalId), caller);
-      res
-        .status(created ? 201 : 200)
-        .location(`/api/proposals/${proposalId}`)
-        .json(detail);
+      res.location(`/api/proposals/${proposalId}`);
+      const loaded = await loadProposal(deps, proposalId).catch((err: unknown) => {
+        if (err instanceof HttpError && err.code === 'notReady') return undefined;
+        throw err;
+      });
+      // Filed, but the new workflow has not answered yet: 202 with where to read it (never a 5xx).
+      if (!loaded) return void res.status(202).json({ proposalId, status: 'accepted' });
+      res.status(created ? 201 : 200).json(await presentDetail(deps, loaded, caller));
     },
   });
 

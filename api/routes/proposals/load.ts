@@ -9,7 +9,7 @@ import type { Store } from '../../../store';
 import { currentPolicy, policyVersion } from '../../../store/policy';
 import type { ClockTable } from '../../../workflows/clocks';
 import type { AppDeps } from '../../deps';
-import { notFound } from '../../errors';
+import { HttpError, notFound } from '../../errors';
 import { queryView } from './workflow';
 
 export interface LoadedProposal {
@@ -25,7 +25,16 @@ export const proposalNotFound = (id: string) => notFound(`提案 ${id}`);
 export async function loadProposal(deps: AppDeps, id: string): Promise<LoadedProposal> {
   const doc = await deps.store.proposalStates.findById(id).lean<{ state: ProposalState }>();
   if (doc && isFinal(doc.state)) return { state: doc.state, live: false };
-  const view = await queryView(deps, id);
+  let view: Awaited<ReturnType<typeof queryView>>;
+  try {
+    view = await queryView(deps, id);
+  } catch (err) {
+    // The worker did not answer in time (busy or down): show what the read model last recorded.
+    if (doc) return { state: doc.state, live: false };
+    throw new HttpError(503, 'notReady', `提案 ${id} 的办理进程暂未响应，请稍后重试`, {
+      cause: err instanceof Error ? err.message : String(err),
+    });
+  }
   if (view) return { state: view.state, clocks: view.clocks, live: !isFinal(view.state) };
   if (doc) return { state: doc.state, live: false };
   throw proposalNotFound(id);
