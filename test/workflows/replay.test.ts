@@ -18,5 +18,7 @@ test('there are recorded histories to replay', () => {
 
 test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history)).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history),
+  ).resolves.toBeUndefined();
 });
