@@ -86,14 +86,19 @@ async function check(store: Store, sources: ItemSource[], ids?: string[]): Promi
   return checkGuarantee(items, clocks);
 }
 
+/** How long an item may sit between two of its workflow's writes (one clock met, the next started). */
+export const SETTLE_MS = 1_000;
+
 /**
- * The guarantee and the ledger. Items and clocks are two reads, so an item that moved on between them
- * (e.g. withdrawn: closed, then its clocks stopped) can look uncovered; such candidates are read again,
- * and only those still uncovered are reported.
+ * The guarantee and the ledger. Items and clocks are two reads, and a workflow writes its item and its
+ * clocks in separate activities, so an item caught between them (a clock met, the next one not yet
+ * recorded) can look uncovered; such candidates are read again after SETTLE_MS, and only those still
+ * uncovered are reported.
  */
 export async function guarantee(store: Store, sources: ItemSource[] = itemSources): Promise<GuaranteeReport> {
   const report = await check(store, sources);
   if (report.uncovered.length === 0) return report;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const again = await check(
     store,
     sources,
