@@ -22,7 +22,10 @@ export const testServerBin = path.join(
 export interface Managed {
   name: string;
   child: ChildProcess;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the process group is gone. */
   stop(): Promise<void>;
+  /** SIGKILL the whole group at once (synchronous, for exit handlers). */
+  kill(): void;
 }
 
 export interface SpawnOptions {
@@ -57,7 +60,7 @@ export function startProcess(
     clearTimeout(timer);
     signalGroup(child, 'SIGKILL'); // grandchildren that ignored SIGTERM
   };
-  return { name, child, stop };
+  return { name, child, stop, kill: () => signalGroup(child, 'SIGKILL') };
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {

@@ -13,7 +13,6 @@ import { canConnect, startFerretDb, startProcess, startTemporalDev, type Managed
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, 'data');
 const logDir = path.join(dataDir, 'logs');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const running: Managed[] = [];
 const say = (msg: string) => console.log(`[huiyin] ${msg}`);
 
@@ -48,14 +47,7 @@ async function main() {
 
   await refuseBusyPort(app.PORT, 'the API');
   say('starting worker and API…');
-  running.push(
-    startProcess('worker', tsx, [path.join(root, 'worker', 'main.ts')], {
-      logFile: path.join(logDir, 'worker.log'),
-    }),
-  );
-  running.push(
-    startProcess('api', tsx, [path.join(root, 'api', 'main.ts')], { logFile: path.join(logDir, 'api.log') }),
-  );
+  for (const part of ['worker', 'api']) running.push(startTs(part, path.join(root, part, 'main.ts')));
   await waitForReady(`http://${app.HOST}:${app.PORT}/readyz`, 90_000);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -81,6 +73,16 @@ function mailSink(mail: MailTarget): string {
   if ('dir' in mail)
     return `${path.relative(process.cwd(), mail.dir) || mail.dir}/   (demo: one .eml file per message)`;
   return `SMTP ${new URL(mail.smtp).host}`;
+}
+
+/**
+ * A TypeScript entry run by node itself with tsx as a loader (not the tsx CLI, whose signal relay
+ * SIGKILLs a child that is slow to acknowledge a signal — too slow for a graceful shutdown under load).
+ */
+function startTs(name: string, entry: string) {
+  return startProcess(name, process.execPath, ['--import', 'tsx', entry], {
+    logFile: path.join(logDir, `${name}.log`),
+  });
 }
 
 async function refuseBusyPort(port: number, what: string) {
@@ -119,6 +121,8 @@ async function stopAll(code: number) {
 }
 
 process.on('SIGINT', () => void stopAll(0));
+// Last resort if this process ends without stopping them (an uncaught crash): no server is left behind.
+process.on('exit', () => running.forEach((p) => p.kill()));
 process.on('SIGTERM', () => void stopAll(0));
 
 main().catch(async (err) => {
