@@ -28,7 +28,7 @@ import { createWorker } from '../worker/worker';
 const CREATE = Number(process.env.BENCH_CREATE ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 100_000);
-const SAMPLES = 30;
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
 
