@@ -51,3 +51,25 @@ export async function travelTo(env: TestWorkflowEnvironment, iso: string) {
   if (target < now) throw new Error(`cannot travel back from ${new Date(now).toISOString()} to ${iso}`);
   await env.sleep(target - now);
 }
+
+/**
+ * A fresh test server and worker for every test (its clock only moves forward, and each scenario
+ * starts on a fixed morning), running `makeRecorder()`'s activities. Read the fields inside tests.
+ */
+export function serverPerTest<R extends { activities: WorkerOptions['activities'] }>(makeRecorder: () => R) {
+  const t = {} as { env: TestWorkflowEnvironment; recorder: R; taskQueue: string };
+  let worker: Worker;
+  let running: Promise<void>;
+  beforeEach(async () => {
+    t.env = await createTimeSkippingEnv();
+    t.recorder = makeRecorder();
+    ({ worker, taskQueue: t.taskQueue } = await createTestWorker(t.env, t.recorder.activities));
+    running = worker.run();
+  });
+  afterEach(async () => {
+    worker.shutdown();
+    await running;
+    await t.env.teardown();
+  });
+  return t;
+}

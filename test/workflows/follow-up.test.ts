@@ -4,31 +4,13 @@
  * is past 2026's last holiday, so every scenario starts on Tuesday 2026-12-29 and crosses New Year 2027.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FollowUpCommand, FollowUpInput, FollowUpView } from '../../domain/follow-up';
 import { defaultPolicy, type FollowUpKind } from '../../domain/policy';
 import { followUpWorkflowId, type followUpItem } from '../../workflows/follow-up';
 import { supervisionRecorder } from '../helpers/supervision-activities';
-import { createTestWorker, createTimeSkippingEnv, travelTo } from '../helpers/time-skipping';
+import { serverPerTest, travelTo } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
-let recorder: ReturnType<typeof supervisionRecorder>;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  recorder = supervisionRecorder();
-  ({ worker, taskQueue } = await createTestWorker(env, recorder.activities));
-  running = worker.run();
-});
-afterEach(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+const t = serverPerTest(supervisionRecorder);
 
 const ID = 'L1';
 
@@ -36,7 +18,7 @@ const ID = 'L1';
 async function deliver(
   kind: FollowUpKind = 'recommendationLetter',
 ): Promise<WorkflowHandle<typeof followUpItem>> {
-  await travelTo(env, '2026-12-29T10:00:00+08:00');
+  await travelTo(t.env, '2026-12-29T10:00:00+08:00');
   const input: FollowUpInput = {
     followUpId: ID,
     kind,
@@ -48,9 +30,9 @@ async function deliver(
     policy: defaultPolicy,
     policyVersion: 1,
   };
-  return env.client.workflow.start<typeof followUpItem>('followUpItem', {
+  return t.env.client.workflow.start<typeof followUpItem>('followUpItem', {
     workflowId: followUpWorkflowId(ID),
-    taskQueue,
+    taskQueue: t.taskQueue,
     args: [input],
   });
 }
@@ -69,7 +51,7 @@ async function refusalOf(handle: WorkflowHandle, command: FollowUpCommand): Prom
 }
 
 const dueOf = (id: string) =>
-  recorder.timeline.find((e) => e.kind === 'clockStarted' && e.data?.clockId === id)!.data!.deadline as {
+  t.recorder.timeline.find((e) => e.kind === 'clockStarted' && e.data?.clockId === id)!.data!.deadline as {
     due: string;
   };
 
@@ -78,15 +60,15 @@ const supervisor = 'supervisor-he';
 
 test('a letter: signed for, answered with commitments, rated, checked in monthly until done', async () => {
   const handle = await deliver();
-  await travelTo(env, '2026-12-30T11:00:00+08:00');
+  await travelTo(t.env, '2026-12-30T11:00:00+08:00');
   await act(handle, { action: 'acknowledge', by: department });
 
-  await travelTo(env, '2027-01-21T12:00:00+08:00');
+  await travelTo(t.env, '2027-01-21T12:00:00+08:00');
   const commitments = ['三个月内完成排污口整治', '建立月度巡查制度'];
   let view = await act(handle, { action: 'respond', by: department, content: '已部署整改', commitments });
   expect(view).toMatchObject({ status: 'awaitingEvaluation', answered: true, respondedOnTime: true });
 
-  await travelTo(env, '2027-01-29T10:00:00+08:00');
+  await travelTo(t.env, '2027-01-29T10:00:00+08:00');
   view = await act(handle, {
     action: 'evaluate',
     by: supervisor,
@@ -95,9 +77,9 @@ test('a letter: signed for, answered with commitments, rated, checked in monthly
   });
   expect(view).toMatchObject({ status: 'implementing', adopted: true, openCommitments: commitments });
 
-  await travelTo(env, '2027-02-23T10:00:00+08:00');
+  await travelTo(t.env, '2027-02-23T10:00:00+08:00');
   await act(handle, { action: 'checkIn', by: department, progress: '已完成两处排污口封堵' });
-  await travelTo(env, '2027-03-26T10:00:00+08:00');
+  await travelTo(t.env, '2027-03-26T10:00:00+08:00');
   view = await act(handle, { action: 'reportDone', by: department, note: '整改全部完成，巡查制度已印发' });
 
   // Sign-for due Mon 01-04 (3 wd, New Year holiday skipped), response Wed 01-27 (20 wd), evaluation
@@ -106,7 +88,7 @@ test('a letter: signed for, answered with commitments, rated, checked in monthly
   expect(
     ['acknowledge', 'response-1', 'evaluation-1', 'checkIn-1', 'checkIn-2'].map((id) => dueOf(id).due),
   ).toEqual(['2027-01-04', '2027-01-27', '2027-02-04', '2027-03-01', '2027-03-23']);
-  expect(recorder.firedOf(ID)).toEqual([
+  expect(t.recorder.firedOf(ID)).toEqual([
     'response-1:reminder-5wd@2027-01-20T09:00:00.000+08:00',
     'evaluation-1:reminder-5wd@2027-01-28T09:00:00.000+08:00',
     'checkIn-1:reminder-5wd@2027-02-22T09:00:00.000+08:00',
@@ -123,8 +105,8 @@ test('a letter: signed for, answered with commitments, rated, checked in monthly
   });
   expect(view.checkIns).toMatchObject([{ seq: 1, onTime: true }]);
   expect(await handle.result()).toEqual(view);
-  expect(recorder.items.get(ID)).toEqual(view);
-  expect(recorder.kinds(ID).filter((k) => !k.startsWith('clock'))).toEqual([
+  expect(t.recorder.items.get(ID)).toEqual(view);
+  expect(t.recorder.kinds(ID).filter((k) => !k.startsWith('clock'))).toEqual([
     'followUpOpened',
     'acknowledged',
     'responded',
@@ -136,18 +118,18 @@ test('a letter: signed for, answered with commitments, rated, checked in monthly
 
 test('a late sign-for is chased; an unsatisfactory reply is sent back once; an unrated reply lapses', async () => {
   const handle = await deliver();
-  await travelTo(env, '2027-01-08T12:00:00+08:00');
-  expect(recorder.firedOf(ID)).toEqual([
+  await travelTo(t.env, '2027-01-08T12:00:00+08:00');
+  expect(t.recorder.firedOf(ID)).toEqual([
     'acknowledge:reminder-1wd@2026-12-31T09:00:00.000+08:00',
     'acknowledge:chaseNotice@2027-01-05T09:00:00.000+08:00',
   ]);
-  expect(recorder.notices[1].step.to).toEqual(['unitLeader', 'committee']);
-  expect(recorder.notices[1].clock.responsible).toEqual({ unitId: 'dept-ecology' });
+  expect(t.recorder.notices[1].step.to).toEqual(['unitLeader', 'committee']);
+  expect(t.recorder.notices[1].clock.responsible).toEqual({ unitId: 'dept-ecology' });
   let view = await act(handle, { action: 'acknowledge', by: department });
   expect(view.acknowledgement).toMatchObject({ onTime: false });
   await act(handle, { action: 'respond', by: department, content: '研究后答复', commitments: [] });
 
-  await travelTo(env, '2027-01-11T10:00:00+08:00');
+  await travelTo(t.env, '2027-01-11T10:00:00+08:00');
   view = await act(handle, {
     action: 'sendBack',
     by: supervisor,
@@ -158,7 +140,7 @@ test('a late sign-for is chased; an unsatisfactory reply is sent back once; an u
   expect(view).toMatchObject({ status: 'awaitingResponse', round: 2, sendBacksLeft: 0, answered: false });
   expect(dueOf('response-2').due).toBe('2027-02-08');
 
-  await travelTo(env, '2027-01-25T10:00:00+08:00');
+  await travelTo(t.env, '2027-01-25T10:00:00+08:00');
   await act(handle, { action: 'respond', by: department, content: '逐条答复如下', commitments: [] });
   expect(
     await refusalOf(handle, {
@@ -187,10 +169,10 @@ test('a late sign-for is chased; an unsatisfactory reply is sent back once; an u
     [2, true],
   ]);
   // At the end of the window's last day (the test server's timers wake a few milliseconds late).
-  const lapsedAt = recorder.timeline.find((e) => e.kind === 'evaluationLapsed')!.at;
+  const lapsedAt = t.recorder.timeline.find((e) => e.kind === 'evaluationLapsed')!.at;
   expect(lapsedAt - Date.parse('2027-02-08T23:59:59.999+08:00')).toBeGreaterThanOrEqual(0);
   expect(lapsedAt - Date.parse('2027-02-08T23:59:59.999+08:00')).toBeLessThan(1_000);
-  expect(recorder.kinds(ID)).toContain('clockExpired');
+  expect(t.recorder.kinds(ID)).toContain('clockExpired');
 });
 
 test('actions out of turn are refused with stable codes and nothing changes', async () => {
@@ -233,9 +215,9 @@ test('kinds differ by policy only: an instruction closes on its answer, a commit
   });
   expect(answered).toMatchObject({ status: 'closed', kindLabel: '社情民意信息批示', scales: null });
 
-  const commitment = await env.client.workflow.start<typeof followUpItem>('followUpItem', {
+  const commitment = await t.env.client.workflow.start<typeof followUpItem>('followUpItem', {
     workflowId: followUpWorkflowId('2026-0123-commitment'),
-    taskQueue,
+    taskQueue: t.taskQueue,
     args: [
       {
         followUpId: '2026-0123-commitment',
@@ -259,7 +241,7 @@ test('kinds differ by policy only: an instruction closes on its answer, a commit
   });
   // No evaluation for commitments; progress is due every 3 months (policy clock checkIn).
   expect(view.status).toBe('implementing');
-  const checkIn = recorder.timeline.find(
+  const checkIn = t.recorder.timeline.find(
     (e) => e.itemId === '2026-0123-commitment' && e.data?.clockId === 'checkIn-1',
   );
   expect(checkIn!.data!.deadline).toMatchObject({ due: '2027-03-29', rule: { unit: 'months', amount: 3 } });
@@ -269,15 +251,17 @@ test('kinds differ by policy only: an instruction closes on its answer, a commit
 
 test('withdrawing an item stops every clock and closes it', async () => {
   const handle = await deliver();
-  await travelTo(env, '2026-12-30T15:00:00+08:00');
+  await travelTo(t.env, '2026-12-30T15:00:00+08:00');
   const view = await act(handle, { action: 'withdraw', by: 'committee', note: '误送单位' });
   expect(view).toMatchObject({
     status: 'closed',
     outcome: { code: 'withdrawn', note: '误送单位' },
     answered: false,
   });
-  await travelTo(env, '2027-02-15T12:00:00+08:00');
-  expect(recorder.firedOf(ID)).toEqual([]);
-  const cancelled = recorder.timeline.filter((e) => e.kind === 'clockCancelled').map((e) => e.data!.clockId);
+  await travelTo(t.env, '2027-02-15T12:00:00+08:00');
+  expect(t.recorder.firedOf(ID)).toEqual([]);
+  const cancelled = t.recorder.timeline
+    .filter((e) => e.kind === 'clockCancelled')
+    .map((e) => e.data!.clockId);
   expect(cancelled.sort()).toEqual(['acknowledge', 'response-1']);
 });

@@ -4,40 +4,22 @@
  * posting starts on Monday 2027-01-04, after the New Year holiday of the 2027 fixture year.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { defaultPolicy } from '../../domain/policy';
 import { postingWorkflowId, type PostingCommand } from '../../domain/supervision';
 import { followUpWorkflowId } from '../../workflows/follow-up';
 import type { PostingActResult, supervisionPosting } from '../../workflows/supervision-posting';
 import { supervisionRecorder } from '../helpers/supervision-activities';
-import { createTestWorker, createTimeSkippingEnv, travelTo } from '../helpers/time-skipping';
+import { serverPerTest, travelTo } from '../helpers/time-skipping';
 
-let env: TestWorkflowEnvironment;
-let recorder: ReturnType<typeof supervisionRecorder>;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  recorder = supervisionRecorder();
-  ({ worker, taskQueue } = await createTestWorker(env, recorder.activities));
-  running = worker.run();
-});
-afterEach(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+const t = serverPerTest(supervisionRecorder);
 
 const ID = 'group-ecology-2027-01-04';
 
 async function post(): Promise<WorkflowHandle<typeof supervisionPosting>> {
-  await travelTo(env, '2027-01-04T10:00:00+08:00');
-  return env.client.workflow.start<typeof supervisionPosting>('supervisionPosting', {
+  await travelTo(t.env, '2027-01-04T10:00:00+08:00');
+  return t.env.client.workflow.start<typeof supervisionPosting>('supervisionPosting', {
     workflowId: postingWorkflowId(ID),
-    taskQueue,
+    taskQueue: t.taskQueue,
     args: [
       {
         postingId: ID,
@@ -73,7 +55,7 @@ async function refusalOf(handle: WorkflowHandle, command: PostingCommand): Promi
 
 test('a term: quarterly reminders only for quarters without a letter, a term report, letters outliving it', async () => {
   const handle = await post();
-  await travelTo(env, '2027-01-20T10:00:00+08:00');
+  await travelTo(t.env, '2027-01-20T10:00:00+08:00');
   const visit = {
     action: 'logActivity',
     by: 'supervisor-guo',
@@ -86,24 +68,24 @@ test('a term: quarterly reminders only for quarters without a letter, a term rep
   expect(await refusalOf(handle, { ...visit, date: '2027-01-21' })).toBe('activity_in_future');
   expect(await refusalOf(handle, { ...visit, date: '2027-01-03' })).toBe('activity_before_posting');
 
-  await travelTo(env, '2027-02-15T10:00:00+08:00');
+  await travelTo(t.env, '2027-02-15T10:00:00+08:00');
   const sent = await act(handle, letter);
   expect(sent.created).toBe(`${ID}-L1`);
   expect(sent.posting.letters).toMatchObject([{ followUpId: `${ID}-L1`, quarter: '2027Q1' }]);
 
-  await travelTo(env, '2028-01-05T12:00:00+08:00');
-  const report = recorder.reports[0];
+  await travelTo(t.env, '2028-01-05T12:00:00+08:00');
+  const report = t.recorder.reports[0];
 
   // Q1 had its letter (its window was met); every later quarter reminded the secretary 10 wd before its end.
-  expect(recorder.firedOf(ID)).toEqual([
+  expect(t.recorder.firedOf(ID)).toEqual([
     'letter-2027Q2:reminder-10wd@2027-06-16T09:00:00.000+08:00',
     'letter-2027Q3:reminder-10wd@2027-09-16T09:00:00.000+08:00',
     'letter-2027Q4:reminder-10wd@2027-12-17T09:00:00.000+08:00',
   ]);
-  const reminder = recorder.notices.find((n) => n.clock.itemId === ID)!;
+  const reminder = t.recorder.notices.find((n) => n.clock.itemId === ID)!;
   expect(reminder.step.to).toEqual(['secretary']);
   expect(reminder.clock.responsible).toEqual({ groupId: 'group-ecology' });
-  const closed = recorder.timeline
+  const closed = t.recorder.timeline
     .filter((e) => e.itemId === ID && ['clockMet', 'clockExpired', 'clockCancelled'].includes(e.kind))
     .map((e) => `${e.data!.clockId}:${e.kind}`);
   expect(closed).toEqual([
@@ -147,13 +129,13 @@ test('a term: quarterly reminders only for quarters without a letter, a term rep
   const lateBy = report.endedAt - Date.parse('2028-01-04T23:59:59.999+08:00'); // the term's last day, whole
   expect(lateBy).toBeGreaterThanOrEqual(0);
   expect(lateBy).toBeLessThan(1_000);
-  expect(recorder.postings.get(ID)).toMatchObject({ status: 'ended', termEnd: '2028-01-04' });
+  expect(t.recorder.postings.get(ID)).toMatchObject({ status: 'ended', termEnd: '2028-01-04' });
 
   // The unanswered letter outlives the posting, still escalating.
-  const child = await env.client.workflow.getHandle(followUpWorkflowId(`${ID}-L1`)).describe();
+  const child = await t.env.client.workflow.getHandle(followUpWorkflowId(`${ID}-L1`)).describe();
   expect(child.status.name).toBe('RUNNING');
   expect((await handle.describe()).status.name).toBe('COMPLETED');
-  expect(recorder.items.get(`${ID}-L1`)).toMatchObject({
+  expect(t.recorder.items.get(`${ID}-L1`)).toMatchObject({
     sender: { groupId: 'group-ecology' },
     responder: { unitId: 'dept-ecology' },
     source: { postingId: ID },
@@ -162,7 +144,7 @@ test('a term: quarterly reminders only for quarters without a letter, a term rep
 
 test('the committee may end a posting early; the report says so', async () => {
   const handle = await post();
-  await travelTo(env, '2027-03-01T10:00:00+08:00');
+  await travelTo(t.env, '2027-03-01T10:00:00+08:00');
   await act(handle, letter);
   await act(handle, {
     action: 'logActivity',
@@ -177,12 +159,12 @@ test('the committee may end a posting early; the report says so', async () => {
     status: 'ended',
     ended: { reason: 'endedEarly', by: 'committee', note: '部门职能调整' },
   });
-  expect(recorder.reports[0]).toMatchObject({
+  expect(t.recorder.reports[0]).toMatchObject({
     term: { start: '2027-01-04', end: '2027-03-01' },
     endReason: 'endedEarly',
     quarters: [{ quarter: '2027Q1', letters: 1 }],
     quartersShort: [],
     activities: { visit: 0, inspection: 1, meeting: 0 },
   });
-  expect(recorder.firedOf(ID)).toEqual([]);
+  expect(t.recorder.firedOf(ID)).toEqual([]);
 });
