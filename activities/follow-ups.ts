@@ -17,6 +17,17 @@ export function followUpActivities(deps: ActivityDeps) {
       await recordTimeline(entry);
       const { _id, ...doc } = toFollowUpDoc(item);
       await upsertNewer(deps.store.followUps, _id, item.revision, doc);
+      await markCommitmentDone(deps, item);
     },
   };
+}
+
+/** A class-B commitment reported done counts in its proposal unit's 落实率 (domain.md §7). */
+export async function markCommitmentDone({ store }: ActivityDeps, item: FollowUpView) {
+  const proposalId = item.source.proposalId;
+  if (item.kind !== 'commitment' || !proposalId || item.outcome?.code !== 'done') return;
+  await store.proposalUnits.updateOne(
+    { _id: `${proposalId}:${item.responder.unitId}` },
+    { $set: { commitmentDone: 1 } },
+  );
 }

@@ -80,7 +80,6 @@ function unitDoc(s: ProposalState, a: Assignment) {
     replied: reply ? 1 : 0,
     repliedOnTime: reply?.onTime ? 1 : 0,
     contactedBeforeReply: reply && a.contact && a.contact.at <= reply.at ? 1 : 0,
-    commitmentDone: 0,
     daysToReply: reply ? Math.round((reply.at - a.assignedAt) / DAY_MS) : undefined,
     feedbackReturned: rated.length,
     satisfied: counts('satisfied'),

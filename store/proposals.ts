@@ -63,7 +63,8 @@ const proposalUnitSchema = new Schema(
     replied: { type: Number, required: true },
     repliedOnTime: { type: Number, required: true },
     contactedBeforeReply: { type: Number, required: true },
-    commitmentDone: { type: Number, required: true },
+    /** Set by the commitment's follow-up when reported done; the proposal's own writes never touch it. */
+    commitmentDone: { type: Number, default: 0 },
     daysToReply: { type: Number },
     feedbackReturned: { type: Number, required: true },
     satisfied: { type: Number, required: true },
