@@ -16,7 +16,9 @@ beforeAll(async () => {
   stack = await startStack();
   api = await proposalApi(stack);
   const steer = async (title: string, who: string, unitId?: string) => {
-    const id = (await api.file({ title }, who)).body.proposal.proposalId as string;
+    const filed = await api.file({ title }, who);
+    expect([filed.status, filed.body.error]).toEqual([201, undefined]);
+    const id = filed.body.proposal.proposalId as string;
     if (!unitId) return id;
     await api.act(id, 'review', { decision: 'file' }, 'committee').expect(200);
     await api.act(id, 'assign', { leadUnitId: unitId }, 'committee').expect(200);
