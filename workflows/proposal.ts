@@ -41,6 +41,7 @@ import {
   type ProposalState,
   type ProposalStatus,
   type UnitRole,
+  unitRoleLabels,
 } from '../domain/proposal';
 import { addDays } from '../domain/time';
 import { Clocks, type ClockContext, type ClockTable } from './clocks';
@@ -449,7 +450,7 @@ class ProposalRun {
     const cap = await computeDeadline({ start: Date.now(), rule: this.input.policy.replyCap });
     const a: Assignment = { unitId, role, status: 'assigned', assignedAt: Date.now(), capDue: cap.due };
     this.state.assignments.push(a);
-    await this.record('assigned', `交办 ${unitId}（${roleLabel[role]}）`, by, { unitId, role });
+    await this.record('assigned', `交办 ${unitId}（${unitRoleLabels[role]}）`, by, { unitId, role });
     await this.startUnitClock(a, 'signFor');
     await this.clocks.start(clockIds.returnWindow(unitId), 'returnWindow', {
       window: true,
@@ -653,7 +654,6 @@ class ProposalRun {
 }
 
 const committee = { role: 'committee' as const }; // the committee office as a whole
-const roleLabel: Record<UnitRole, string> = { lead: '主办', coHandler: '会办', parallel: '分办' };
 
 function initialState({
   proposalId,
