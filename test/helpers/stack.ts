@@ -1,6 +1,6 @@
 /**
  * The whole product in one test process, on the real servers of global setup:
- * the Express app, a worker on its own task queue, and a database of its own.
+ * the Express app, a worker on its own task queue, and a namespace and a database of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -16,6 +16,7 @@ import { seedCalendar } from '../../store/calendar';
 import { loadTemporalConfig } from '../../temporal.config';
 import { createWorker } from '../../worker/worker';
 import { workflowBundle } from './bundle';
+import { createNamespace } from './namespace';
 
 // The SDK's INFO lines (worker state changes) drown test output; warnings still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -25,10 +26,12 @@ export async function startStack(options: Pick<ActivityDeps, 'notifications'> = 
   const address = required('HUIYIN_TEST_TEMPORAL');
   const dbUri = `${required('HUIYIN_TEST_MONGODB')}/huiyin_${randomUUID().slice(0, 8)}`;
   const taskQueue = `test-${randomUUID()}`;
+  const namespace = `it-${randomUUID()}`;
   const env = {
     MONGODB_URI: dbUri,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: 'silent',
   };
   const config = loadAppConfig({ ...env, NODE_ENV: 'test' });
@@ -36,14 +39,15 @@ export async function startStack(options: Pick<ActivityDeps, 'notifications'> = 
 
   const store = await connectStore(dbUri);
   await seedCalendar(store);
+  const connection = await Connection.connect({ address });
+  await createNamespace(connection, namespace);
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await createWorker(
-    { store, connection: workerConnection, namespace: 'default', taskQueue, ...options },
+    { store, connection: workerConnection, namespace, taskQueue, ...options },
     { workflowBundle: workflowBundle() },
   );
   const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, namespace });
   const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
 
   const auth = createAuth(config);

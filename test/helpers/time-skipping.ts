@@ -5,10 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { testServerBin } from '../../infra/processes';
-import { searchAttributeKeys } from '../../workflows/search-attributes';
 import { workflowBundle } from './bundle';
+import { addSearchAttributes } from './namespace';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -17,15 +16,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerBin } },
   });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      searchAttributeKeys.map((key) => [
-        key.name,
-        temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`],
-      ]),
-    ),
-  });
+  await addSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 
