@@ -1,14 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../../worker/worker';
 
-/** Bundles workflow code once per test run (global setup) and tells the suites where it is. */
+/**
+ * Bundles workflow code once per test run (global setup) and tells the suites where it is.
+ * Global setup runs in jest's own process, so the file goes when that process exits.
+ */
 export async function bundleOnce(): Promise<void> {
   if (process.env.HUIYIN_TEST_BUNDLE) return;
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-  const file = path.join(tmpdir(), `huiyin-workflows-${process.pid}.js`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'huiyin-workflows-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'workflows.js');
   writeFileSync(file, code);
   process.env.HUIYIN_TEST_BUNDLE = file;
 }
