@@ -1,16 +1,27 @@
 /**
- * Records workflow histories for the replay test: `npx tsx test/histories/record.ts`.
- * Run it before changing a workflow that already runs in production; commit the JSON.
- * The replay test then proves the changed code still replays what ran before.
+ * Records workflow histories for the replay test: `npx tsx test/histories/record.ts [name …]`
+ * (all of them without names). Run it before changing a workflow that already runs in production,
+ * and commit the JSON: the replay test then proves the changed code still replays what ran before.
+ * Existing recordings are history; record a new name rather than overwrite one.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { FollowUpCommand } from '../../domain/follow-up';
+import { defaultPolicy } from '../../domain/policy';
+import { postingWorkflowId, type PostingCommand } from '../../domain/supervision';
+import { followUpWorkflowId } from '../../workflows/follow-up';
 import { bundleOnce } from '../helpers/bundle';
 import { people, ProposalHarness } from '../helpers/proposal-harness';
+import { supervisionRecorder } from '../helpers/supervision-activities';
+import { createTestWorker, createTimeSkippingEnv, travelTo } from '../helpers/time-skipping';
 
-async function main() {
-  await bundleOnce();
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+type Recording = () => Promise<History>;
+
+/** A proposal from filing to closing: co-signing, review, assignment, opinion, contact, reply, feedback. */
+async function proposalMainPath(): Promise<History> {
   const h = new ProposalHarness();
   await h.setUp();
   try {
@@ -29,16 +40,135 @@ async function main() {
     await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
     await h.act(handle, 'feedback', { rating: 'basicallySatisfied' }, people.coSignerA);
     await handle.result();
-    const history = await handle.fetchHistory();
-    const file = path.join(__dirname, 'proposal-main-path.json');
-    writeFileSync(file, historyToJSON(history));
-    console.log(`wrote ${file} (${history.events?.length} events)`);
+    return await handle.fetchHistory();
   } finally {
     await h.tearDown();
   }
 }
 
-main().catch((err) => {
+/** Runs `drive` on the time-skipping server with the supervision test activities. */
+async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
+  const env = await createTimeSkippingEnv();
+  const { worker, taskQueue } = await createTestWorker(env, supervisionRecorder().activities);
+  try {
+    const handle = await worker.runUntil(drive(env, taskQueue));
+    return await handle.fetchHistory();
+  } finally {
+    await env.teardown();
+  }
+}
+type Env = Awaited<ReturnType<typeof createTimeSkippingEnv>>;
+
+/** A letter signed for late, sent back once, answered with a commitment, checked in until done. */
+const followUpLetter: Recording = () =>
+  onTestServer(async (env, taskQueue) => {
+    await travelTo(env, '2026-12-29T10:00:00+08:00');
+    const handle = await env.client.workflow.start('followUpItem', {
+      workflowId: followUpWorkflowId('R1'),
+      taskQueue,
+      args: [
+        {
+          followUpId: 'R1',
+          kind: 'recommendationLetter',
+          title: '关于加强入河排污口整治的建议',
+          content: '……',
+          sender: { groupId: 'group-ecology' },
+          responder: { unitId: 'dept-ecology' },
+          source: { postingId: 'group-ecology-2026-12-01' },
+          policy: defaultPolicy,
+          policyVersion: 1,
+        },
+      ],
+    });
+    const act = (command: FollowUpCommand) => handle.executeUpdate('act', { args: [command] });
+    const [department, supervisor] = ['ecology', 'supervisor-he'];
+    await travelTo(env, '2027-01-06T10:00:00+08:00'); // chased on the way
+    await act({ action: 'acknowledge', by: department });
+    await act({ action: 'respond', by: department, content: '研究后答复', commitments: [] });
+    await travelTo(env, '2027-01-11T10:00:00+08:00');
+    await act({
+      action: 'sendBack',
+      by: supervisor,
+      adoption: 'notAdopted',
+      satisfaction: 'unsatisfied',
+      comment: '未回应具体建议',
+    });
+    await travelTo(env, '2027-01-25T10:00:00+08:00');
+    await act({
+      action: 'respond',
+      by: department,
+      content: '已部署整改',
+      commitments: ['三个月内完成整治'],
+    });
+    await act({ action: 'evaluate', by: supervisor, adoption: 'adopted', satisfaction: 'satisfied' });
+    await travelTo(env, '2027-03-05T10:00:00+08:00'); // a check-in comes due and is reminded
+    await act({ action: 'checkIn', by: department, progress: '已完成两处排污口封堵' });
+    await act({ action: 'reportDone', by: department, note: '整改全部完成' });
+    await handle.result();
+    return handle;
+  });
+
+/** A posting's whole term: an activity, a letter, quarterly reminders, the term report. */
+const postingTerm: Recording = () =>
+  onTestServer(async (env, taskQueue) => {
+    const postingId = 'group-ecology-2027-01-04';
+    await travelTo(env, '2027-01-04T10:00:00+08:00');
+    const handle = await env.client.workflow.start('supervisionPosting', {
+      workflowId: postingWorkflowId(postingId),
+      taskQueue,
+      args: [
+        {
+          postingId,
+          groupId: 'group-ecology',
+          departmentId: 'dept-ecology',
+          policy: defaultPolicy,
+          policyVersion: 1,
+        },
+      ],
+    });
+    const act = (command: PostingCommand) => handle.executeUpdate('act', { args: [command] });
+    await travelTo(env, '2027-01-20T10:00:00+08:00');
+    await act({
+      action: 'logActivity',
+      by: 'supervisor-guo',
+      kind: 'visit',
+      date: '2027-01-15',
+      summary: '走访污水处理厂',
+      participants: [],
+    });
+    await travelTo(env, '2027-02-15T10:00:00+08:00');
+    await act({
+      action: 'sendLetter',
+      by: 'supervisor-he',
+      title: '关于加强入河排污口整治的建议',
+      content: '……',
+      policy: defaultPolicy,
+      policyVersion: 1,
+    });
+    await travelTo(env, '2028-01-05T12:00:00+08:00');
+    await handle.result();
+    return handle;
+  });
+
+const recordings: Record<string, Recording> = {
+  'proposal-main-path': proposalMainPath,
+  'follow-up-letter': followUpLetter,
+  'posting-term': postingTerm,
+};
+
+async function main(names: string[]) {
+  await bundleOnce();
+  for (const name of names.length > 0 ? names : Object.keys(recordings)) {
+    const record = recordings[name];
+    if (!record) throw new Error(`no recording "${name}"; there are: ${Object.keys(recordings).join(', ')}`);
+    const history = await record();
+    const file = path.join(__dirname, `${name}.json`);
+    writeFileSync(file, historyToJSON(history));
+    console.log(`wrote ${file} (${history.events?.length} events)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
   console.error(err);
   process.exit(1);
 });
