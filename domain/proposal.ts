@@ -185,6 +185,8 @@ export interface ProposalInput {
   state?: ProposalState;
   clocks?: Record<string, ClockState>;
   revision?: number;
+  /** Ids of the actions (Updates) applied lately: a retried one is answered, not applied again. */
+  appliedUpdates?: { id: string }[];
   historyLimit?: number;
 }
 

@@ -37,6 +37,7 @@ import {
 } from '../domain/follow-up';
 import type { Responsible } from '../domain/ladder';
 import type { ClockCode } from '../domain/policy';
+import { AppliedUpdates, setActHandler, type AppliedUpdate } from './applied-updates';
 import { Clocks, type ClockTable } from './clocks';
 import { historyFull, quiesce, refuse } from './lifecycle';
 
@@ -54,6 +55,8 @@ export const followUpQuery = defineQuery<{ item: FollowUpView; clocks: ClockTabl
 export interface FollowUpCarry {
   state?: FollowUpState;
   clocks?: ClockTable;
+  /** Ids of the actions applied lately: a retried one is answered, not applied again. */
+  appliedUpdates?: AppliedUpdate<undefined>[];
   /** Tests set it low to roll over early. */
   historyLimit?: number;
 }
@@ -72,6 +75,7 @@ class FollowUpRun {
   private readonly kind: FollowUpKindPolicy;
   private readonly responder: Responsible;
   private readonly sender: Responsible;
+  private readonly applied: AppliedUpdates<FollowUpView>;
 
   constructor(
     private readonly input: FollowUpInput,
@@ -85,14 +89,20 @@ class FollowUpRun {
     );
     this.responder = { unitId: input.responder.unitId };
     this.sender = input.sender;
+    this.applied = new AppliedUpdates(
+      { keep: () => undefined, reply: () => this.view() },
+      carry.appliedUpdates,
+    );
   }
 
   async main(): Promise<FollowUpView> {
     void this.clocks.run();
     setHandler(followUpQuery, () => ({ item: this.view(), clocks: this.clocks.table }));
     // Actions wait behind the mutex, which the opening holds: none runs before the clocks exist.
-    setHandler(followUpActUpdate, (command) => this.mutex.runExclusive(() => this.act(command)), {
-      validator: (command) => this.check(command),
+    setActHandler(followUpActUpdate, this.applied, {
+      check: (command) => this.check(command),
+      act: (command) => this.act(command),
+      exclusive: (change) => this.mutex.runExclusive(change),
     });
 
     if (!this.carry.state) await this.mutex.runExclusive(() => this.open());
@@ -123,6 +133,7 @@ class FollowUpRun {
       ...this.carry,
       state: this.state,
       clocks: this.clocks.table,
+      appliedUpdates: this.applied.carry(),
     });
   }
 

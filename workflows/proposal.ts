@@ -44,6 +44,7 @@ import {
   unitRoleLabels,
 } from '../domain/proposal';
 import { addDays } from '../domain/time';
+import { AppliedUpdates, setActHandler } from './applied-updates';
 import { Clocks, type ClockContext, type ClockTable } from './clocks';
 import { historyFull, quiesce, refuse } from './lifecycle';
 import { HuiyinStatus, Overdue } from './search-attributes';
@@ -73,6 +74,7 @@ class ProposalRun {
   private readonly clocks: Clocks;
   private readonly ctx: ClockContext;
   private readonly mutex = new Mutex();
+  private readonly applied: AppliedUpdates<ProposalView>;
   private revision: number;
   private overdueFlag = false;
   /** Actions wait until the proposal's first clocks are set up (an update may arrive with the start). */
@@ -90,13 +92,19 @@ class ProposalRun {
       onChange: () => this.syncOverdue(),
     };
     this.clocks = new Clocks(this.ctx, input.clocks);
+    this.applied = new AppliedUpdates(
+      { keep: () => undefined, reply: () => this.view() },
+      input.appliedUpdates,
+    );
   }
 
   async main(): Promise<ProposalState> {
     void this.clocks.run();
     setHandler(viewQuery, () => this.view());
-    setHandler(actUpdate, (action) => this.exclusive(() => this.act(action)), {
-      validator: (action) => this.check(action),
+    setActHandler(actUpdate, this.applied, {
+      check: (action) => this.check(action),
+      act: (action) => this.act(action),
+      exclusive: (change) => this.exclusive(change),
     });
     setHandler(absorbSignal, (merged) => this.exclusive(() => this.absorb(merged)));
 
@@ -125,6 +133,7 @@ class ProposalRun {
       state: this.state,
       clocks: this.clocks.table,
       revision: this.revision,
+      appliedUpdates: this.applied.carry(),
     });
   }
 

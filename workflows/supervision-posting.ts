@@ -33,6 +33,7 @@ import {
   type Quarter,
 } from '../domain/supervision';
 import { dateOf } from '../domain/time';
+import { AppliedUpdates, setActHandler, type AppliedUpdate } from './applied-updates';
 import { Clocks, type ClockTable } from './clocks';
 import { followUpItem } from './follow-up';
 import { historyFull, quiesce, refuse } from './lifecycle';
@@ -55,6 +56,8 @@ export const postingQuery = defineQuery<{ posting: PostingView; clocks: ClockTab
 export interface PostingCarry {
   state?: PostingState;
   clocks?: ClockTable;
+  /** Actions applied lately, with the id of what each created: a retried one is answered, not applied again. */
+  appliedUpdates?: AppliedUpdate<string | undefined>[];
   /** Tests set it low to roll over early. */
   historyLimit?: number;
 }
@@ -72,12 +75,17 @@ class PostingRun {
   private readonly state: PostingState;
   private readonly clocks: Clocks;
   private readonly mutex = new Mutex();
+  private readonly applied: AppliedUpdates<PostingActResult, string | undefined>;
 
   constructor(
     private readonly input: PostingInput,
     private readonly carry: PostingCarry,
   ) {
     this.state = carry.state ?? initialPostingState(Date.now());
+    this.applied = new AppliedUpdates(
+      { keep: ({ created }) => created, reply: (created) => ({ posting: this.view(), created }) },
+      carry.appliedUpdates,
+    );
     this.clocks = new Clocks(
       { itemId: input.postingId, itemKind: 'posting', policy: input.policy },
       carry.clocks,
@@ -88,8 +96,10 @@ class PostingRun {
     void this.clocks.run();
     setHandler(postingQuery, () => ({ posting: this.view(), clocks: this.clocks.table }));
     // Commands wait behind the mutex, which the opening holds: none runs before the term is computed.
-    setHandler(postingActUpdate, (command) => this.mutex.runExclusive(() => this.act(command)), {
-      validator: (command) => this.check(command),
+    setActHandler(postingActUpdate, this.applied, {
+      check: (command) => this.check(command),
+      act: (command) => this.act(command),
+      exclusive: (change) => this.mutex.runExclusive(change),
     });
 
     if (!this.carry.state) await this.mutex.runExclusive(() => this.open());
@@ -122,6 +132,7 @@ class PostingRun {
       ...this.carry,
       state: this.state,
       clocks: this.clocks.table,
+      appliedUpdates: this.applied.carry(),
     });
   }
 
