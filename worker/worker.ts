@@ -14,9 +14,11 @@ export interface WorkerDeps extends ActivityDeps {
 }
 
 export async function createWorker(deps: WorkerDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
-  const workflows: Partial<WorkerOptions> = existsSync(workflowBundlePath)
-    ? { workflowBundle: { codePath: workflowBundlePath } }
-    : { workflowsPath };
+  const workflows: Partial<WorkerOptions> = extra.workflowBundle
+    ? {} // the caller's bundle (tests build one per run)
+    : existsSync(workflowBundlePath)
+      ? { workflowBundle: { codePath: workflowBundlePath } }
+      : { workflowsPath };
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

@@ -1,0 +1,115 @@
+/**
+ * End to end: what `npm start` runs (infra/start.ts), pointed at this run's servers the way a
+ * cluster is used (TEMPORAL_ADDRESS / MONGODB_URI), driven through the API like a user, then stopped
+ * with Ctrl-C: it must print where everything is, seed the demo body, and leave no process behind.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { freePort } from '../../infra/processes';
+import { createNamespace } from '../helpers/namespace';
+
+const root = path.resolve(__dirname, '../..');
+let child: ChildProcess;
+let output = '';
+let base: string;
+
+/** Resolves when the start script has printed `text` (rejects if it exits first). */
+function printed(text: string, timeoutMs = 90_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${text}" in:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (!output.includes(text)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`start exited (${code}) before "${text}":\n${output}`)));
+    check();
+  });
+}
+
+/** Pids of the processes the start script spawned (worker and API), from `ps`. */
+const childPids = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter(Boolean);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  const address = process.env.HUIYIN_TEST_TEMPORAL!;
+  const namespace = `e2e-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  await createNamespace(connection, namespace);
+  await connection.close();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'infra', 'start.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`,
+      MONGODB_URI: `${process.env.HUIYIN_TEST_MONGODB}/huiyin_e2e_${randomUUID().slice(0, 8)}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await printed('Ctrl-C stops everything.');
+});
+
+afterAll(() => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+test('it says where everything is, and uses the given servers instead of starting its own', () => {
+  expect(output).toContain(`using Temporal at ${process.env.HUIYIN_TEST_TEMPORAL}`);
+  expect(output).toContain('using the database at MONGODB_URI');
+  expect(output).toMatch(/ready in \d+\.\d s/);
+  expect(output).toContain(`API        ${base}`);
+});
+
+test('a newcomer signs in as a demo user and sees the demo board', async () => {
+  const login = await fetch(`${base}/api/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'committee' }),
+  });
+  expect(login.status).toBe(200);
+  const { token } = (await login.json()) as { token: string };
+  // The demo proposals are filed in the background after the API is up.
+  let total = 0;
+  for (let i = 0; i < 120 && total < 5; i++) {
+    const res = await fetch(`${base}/api/proposals?limit=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    total = ((await res.json()) as { total: number }).total;
+    if (total < 5) await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(total).toBeGreaterThanOrEqual(5);
+});
+
+test('Ctrl-C stops the worker and the API and leaves no process behind', async () => {
+  const spawned = childPids(child.pid!);
+  expect(spawned).toHaveLength(2);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(output).toContain('stopped.');
+  expect(spawned.filter(alive)).toEqual([]);
+});
