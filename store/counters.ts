@@ -1,5 +1,5 @@
 /**
- * Sequences (proposal numbers per session year) and Idempotency-Key claims, without transactions
+ * Sequences (proposal numbers per session year, letters per campaign) and Idempotency-Key claims, without transactions
  * (FerretDB has none) and without a projection on findOneAndUpdate (FerretDB refuses it).
  * FerretDB v1 applies an update as read-then-write, so `$inc` can hand one value to two callers under
  * contention. A value is therefore claimed by inserting it as a primary key (the one write FerretDB v1
@@ -18,12 +18,14 @@ const counterSchema = new Schema(
 const idempotencySchema = new Schema(
   {
     _id: { type: String }, // `${callerId}\n${key}`: a key is scoped to the caller who sent it
-    /** Hash of the request body: the same key with another body is refused, not replayed. */
+    /** Hash of the request (endpoint and body): another request under the same key is refused, not replayed. */
     requestHash: { type: String, required: true },
     /** Random id carried in the workflow memo, so a start can recognise its own workflow. */
     requestId: { type: String, required: true },
-    /** The number allocated by the request that made the claim. */
-    proposalId: { type: String, required: true },
+    /** The business id the request that made the claim allocated (proposal number, follow-up id); none for an action. */
+    resourceId: { type: String },
+    /** What claims made before resourceId had its name (proposals only) hold instead; read, never written. */
+    proposalId: { type: String },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -42,7 +44,7 @@ export interface IdempotencyClaim {
   _id: string;
   requestHash: string;
   requestId: string;
-  proposalId: string;
+  resourceId?: string;
 }
 
 /** Two first-ever upserts of one counter race on its _id: the loser simply tries again. */
@@ -91,9 +93,13 @@ export async function reserveSequence(store: Store, name: string, seq: number): 
   await retryDuplicate(() => store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }));
 }
 
-/** Reads the claim of a key, if one was made. */
-export const findIdempotencyClaim = (store: Store, id: string) =>
-  store.idempotencyKeys.findById(id).lean<IdempotencyClaim>();
+/** Reads the claim of a key, if one was made (an old proposal claim's number is its resourceId). */
+export async function findIdempotencyClaim(store: Store, id: string): Promise<IdempotencyClaim | null> {
+  const doc = await store.idempotencyKeys.findById(id).lean<IdempotencyClaim & { proposalId?: string }>();
+  if (!doc) return null;
+  const { proposalId, ...claim } = doc;
+  return { ...claim, resourceId: claim.resourceId ?? proposalId };
+}
 
 /**
  * Inserts `fresh` unless a claim of that key exists (then that one is returned): an insert on the
@@ -109,13 +115,16 @@ export async function claimIdempotencyKey(store: Store, fresh: IdempotencyClaim)
   }
 }
 
-/** Moves a claim from a number found taken to a fresh one; returns the number the claim now holds. */
+/** Moves a claim from an id found taken to a fresh one; returns the id the claim now holds. */
 export async function rebindIdempotencyKey(
   store: Store,
   id: string,
   from: string,
   to: string,
 ): Promise<string> {
-  await store.idempotencyKeys.updateOne({ _id: id, proposalId: from }, { $set: { proposalId: to } });
-  return (await findIdempotencyClaim(store, id))!.proposalId;
+  await store.idempotencyKeys.updateOne(
+    { _id: id, $or: [{ resourceId: from }, { resourceId: { $exists: false }, proposalId: from }] },
+    { $set: { resourceId: to } },
+  );
+  return (await findIdempotencyClaim(store, id))!.resourceId!;
 }

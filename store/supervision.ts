@@ -49,8 +49,11 @@ const campaignSchema = new Schema(
     teams: [{ _id: false, code: String, name: String, leaderId: String, memberIds: [String] }],
     createdAt: Date,
     createdBy: String,
-    /** Numbers the campaign's letters; only ever incremented. */
-    letterSeq: { type: Number, default: 0 },
+    /**
+     * Campaigns created before letters had a counter of their own (`campaign-<id>-letters`) numbered
+     * them here; the next letter moves the number to the counter and removes this field.
+     */
+    letterSeq: { type: Number },
   },
   options,
 );

@@ -8,10 +8,12 @@ import { codeSchema } from '../../domain/directory';
 import { followUpWorkflowId } from '../../domain/follow-up';
 import { seesEverything, type Caller, type Role } from '../../domain/roles';
 import { toIso } from '../../domain/time';
+import { nextSequence, reserveSequence } from '../../store/counters';
 import { isDuplicateKey } from '../../store/mongo';
 import { currentPolicy } from '../../store/policy';
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, invalidFields, notFound } from '../errors';
+import { createOnce, idempotencyHeaders, idempotencyResponses } from '../idempotency';
 import { route, type Api } from '../route';
 import { text } from '../schemas';
 import { partyIssues, startFollowUp } from './follow-ups';
@@ -50,21 +52,46 @@ type CampaignBody = z.infer<typeof campaignBody>;
 const campaignSchema = campaignBody.extend({
   createdAt: z.string(),
   createdBy: z.string(),
-  letters: z.number().int().describe('Letters sent so far'),
+  letters: z.number().int().describe('Letters numbered so far (the highest letter number)'),
 });
 
 interface CampaignDoc extends Omit<CampaignBody, 'id'> {
   _id: string;
   createdAt: Date;
   createdBy: string;
-  letterSeq: number;
+  /** Campaigns created before letters had their own counter numbered them here. */
+  letterSeq?: number;
 }
 
-const present = ({ _id, createdAt, letterSeq, ...rest }: CampaignDoc) => ({
+/**
+ * Letters are numbered per campaign by a counter of their own (store/counters.ts: a number is claimed
+ * by an insert, as FerretDB v1's `$inc` can hand one number to two concurrent letters).
+ */
+const letterCounter = (campaignId: string) => `campaign-${campaignId}-letters`;
+
+/** Letters numbered so far, per campaign. */
+async function letterCounts(store: AppDeps['store'], docs: CampaignDoc[]): Promise<Map<string, number>> {
+  const counters = await store.counters
+    .find({ _id: { $in: docs.map((doc) => letterCounter(doc._id)) } })
+    .lean<{ _id: string; seq: number }[]>();
+  const seqs = new Map(counters.map((c) => [c._id, c.seq]));
+  return new Map(
+    docs.map((doc) => [doc._id, Math.max(seqs.get(letterCounter(doc._id)) ?? 0, doc.letterSeq ?? 0)]),
+  );
+}
+
+/** A campaign numbered by `letterSeq` hands its numbers to its counter, once. */
+async function moveLetterSeq(store: AppDeps['store'], doc: CampaignDoc) {
+  if (!doc.letterSeq) return;
+  await reserveSequence(store, letterCounter(doc._id), doc.letterSeq);
+  await store.campaigns.updateOne({ _id: doc._id }, { $unset: { letterSeq: 1 } });
+}
+
+const present = ({ _id, createdAt, letterSeq: _legacy, ...rest }: CampaignDoc, letters: number) => ({
   ...rest,
   id: _id,
   createdAt: toIso(createdAt.getTime()),
-  letters: letterSeq,
+  letters,
 });
 
 /** Body-wide roles see every campaign; a supervisor the campaigns they are on a team of. */
@@ -108,20 +135,14 @@ export function campaignRoutes(deps: AppDeps, api: Api) {
         ),
       ]);
       const { id, ...rest } = body;
-      const doc: CampaignDoc = {
-        _id: id,
-        ...rest,
-        createdAt: new Date(),
-        createdBy: caller.id,
-        letterSeq: 0,
-      };
+      const doc: CampaignDoc = { _id: id, ...rest, createdAt: new Date(), createdBy: caller.id };
       try {
         await store.campaigns.create(doc);
       } catch (err) {
         if (isDuplicateKey(err)) throw conflict(`专项监督 ${id} 已存在`, { id });
         throw err;
       }
-      return present(doc);
+      return present(doc, 0);
     },
   });
 
@@ -134,7 +155,8 @@ export function campaignRoutes(deps: AppDeps, api: Api) {
     response: z.object({ items: z.array(campaignSchema) }),
     handler: async ({ caller }) => {
       const docs = await store.campaigns.find(scope(caller)).sort({ createdAt: -1 }).lean<CampaignDoc[]>();
-      return { items: docs.map(present) };
+      const letters = await letterCounts(store, docs);
+      return { items: docs.map((doc) => present(doc, letters.get(doc._id)!)) };
     },
   });
 
@@ -146,20 +168,26 @@ export function campaignRoutes(deps: AppDeps, api: Api) {
     roles: readers,
     params,
     response: campaignSchema,
-    handler: async ({ params: { id }, caller }) => present(await visible(id, caller)),
+    handler: async ({ params: { id }, caller }) => {
+      const doc = await visible(id, caller);
+      return present(doc, (await letterCounts(store, [doc])).get(id)!);
+    },
   });
 
   route(api, {
     method: 'post',
     path: '/api/campaigns/:id/letters',
-    summary: '监督组就某点位的发现发出建议书：成为该点位负责单位的跟踪事项，由本组成员评价答复',
+    summary:
+      '监督组就某点位的发现发出建议书：成为该点位负责单位的跟踪事项，由本组成员评价答复。支持 Idempotency-Key',
     tags,
     roles: ['supervisor', 'committee', 'admin'],
     params,
+    headers: idempotencyHeaders('the same letter (201 first, 200 after)'),
     body: z.object({ siteCode: codeSchema, teamCode: codeSchema, title: text(200), content: text(20_000) }),
     status: 201,
     response: z.object({ followUpId: z.string(), workflowId: z.string() }),
-    handler: async ({ params: { id }, body, caller }) => {
+    responses: { 200: 'Same Idempotency-Key again: the letter sent the first time', ...idempotencyResponses },
+    handler: async ({ params: { id }, body, headers, caller }, _req, res) => {
       const campaign = await visible(id, caller);
       const site = campaign.sites.find((s) => s.code === body.siteCode);
       const team = campaign.teams.find((t) => t.code === body.teamCode);
@@ -170,24 +198,36 @@ export function campaignRoutes(deps: AppDeps, api: Api) {
       if (issues.length > 0) throw invalidFields(issues);
       if (!seesEverything(caller) && !team!.memberIds.includes(caller.id))
         throw forbidden(`只有监督组 ${team!.code} 的成员可以以该组名义发出建议书`);
-      // Letters are numbered per campaign; the counter only grows, so no two letters share an id.
-      const numbered = await store.campaigns
-        .findOneAndUpdate({ _id: id }, { $inc: { letterSeq: 1 } }, { new: true })
-        .lean<CampaignDoc>();
-      const followUpId = `${id}-${site!.code}-${numbered!.letterSeq}`;
+      await moveLetterSeq(store, campaign);
       const { policy, version } = await currentPolicy(store);
-      await startFollowUp(deps, {
-        followUpId,
-        kind: 'recommendationLetter',
-        title: body.title,
-        content: body.content,
-        sender: { userIds: team!.memberIds },
-        responder: { unitId: site!.departmentId },
-        source: { campaignId: id },
-        policy,
-        policyVersion: version,
-      });
-      return { followUpId, workflowId: followUpWorkflowId(followUpId) };
+      const { id: followUpId, created } = await createOnce(
+        deps,
+        {
+          caller,
+          key: headers['idempotency-key'],
+          request: { at: `POST /api/campaigns/${id}/letters`, body },
+        },
+        {
+          allocate: async () => `${id}-${site!.code}-${await nextSequence(store, letterCounter(id))}`,
+          start: (letterId, requestId) =>
+            startFollowUp(
+              deps,
+              {
+                followUpId: letterId,
+                kind: 'recommendationLetter',
+                title: body.title,
+                content: body.content,
+                sender: { userIds: team!.memberIds },
+                responder: { unitId: site!.departmentId },
+                source: { campaignId: id },
+                policy,
+                policyVersion: version,
+              },
+              requestId,
+            ),
+        },
+      );
+      res.status(created ? 201 : 200).json({ followUpId, workflowId: followUpWorkflowId(followUpId) });
     },
   });
 }

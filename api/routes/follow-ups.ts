@@ -4,7 +4,7 @@
  * unit, group or person); the workflow refuses what is out of turn (409 with its stable code).
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { codeSchema } from '../../domain/directory';
 import {
@@ -29,6 +29,14 @@ import { currentPolicy } from '../../store/policy';
 import { followUpActUpdate, followUpQuery, type followUpItem } from '../../workflows/follow-up';
 import type { AppDeps } from '../deps';
 import { conflict, forbidden, HttpError, invalidFields, notFound } from '../errors';
+import {
+  createOnce,
+  idempotencyHeaders,
+  idempotencyResponses,
+  keyedUpdate,
+  startOnce,
+  type StartOutcome,
+} from '../idempotency';
 import { route, type Api } from '../route';
 import { text } from '../schemas';
 import { runUpdate } from '../updates';
@@ -195,25 +203,18 @@ function listFilter(query: z.infer<typeof listQuery>): Record<string, unknown> {
 
 // ---- starting --------------------------------------------------------------------------------
 
-/** Starts an item's workflow; a second start of the same id is a 409, never a second item. */
-export async function startFollowUp(
-  { temporal, temporalConfig }: AppDeps,
+/** Starts an item's workflow under `requestId` (see startOnce): a workflow id is never used twice. */
+export const startFollowUp = (
+  deps: AppDeps,
   input: FollowUpInput,
-): Promise<void> {
-  try {
-    await temporal.workflow.start<typeof followUpItem>('followUpItem', {
-      workflowId: followUpWorkflowId(input.followUpId),
-      taskQueue: temporalConfig.TEMPORAL_TASK_QUEUE,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`跟踪事项 ${input.followUpId} 已存在`, { followUpId: input.followUpId });
-    throw err;
-  }
-}
+  requestId: string,
+): Promise<StartOutcome> =>
+  startOnce<typeof followUpItem>(
+    deps,
+    'followUpItem',
+    { workflowId: followUpWorkflowId(input.followUpId), args: [input] },
+    requestId,
+  );
 
 /** The directory records a new item names must exist; the issues name the offending fields. */
 export async function partyIssues(
@@ -389,13 +390,20 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
   route(api, {
     method: 'post',
     path: '/api/follow-ups',
-    summary: '交办一个跟踪事项（如社情民意信息批示、协商成果），按现行规则启动其办理流程',
+    summary:
+      '交办一个跟踪事项（如社情民意信息批示、协商成果），按现行规则启动其办理流程。支持 Idempotency-Key',
     tags,
     roles: bodyWideRoles,
+    headers: idempotencyHeaders('the same item (201 first, 200 after)'),
     body: createBody,
     status: 201,
     response: z.object({ followUpId: z.string(), workflowId: z.string() }),
-    handler: async ({ body }) => {
+    responses: {
+      200: 'Same Idempotency-Key again: the item started the first time',
+      409: 'The followUpId given is taken',
+      ...idempotencyResponses,
+    },
+    handler: async ({ body, headers, caller }, _req, res) => {
       await partyIssues(deps, [
         { field: 'body.responderUnitId', collection: 'units', id: body.responderUnitId },
         { field: 'body.sender.groupId', collection: 'groups', id: body.sender.groupId },
@@ -407,19 +415,33 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
         })),
       ]);
       const { policy, version } = await currentPolicy(store);
-      const followUpId = body.followUpId ?? `${body.kind}-${dateOf(Date.now())}-${randomUUID().slice(0, 8)}`;
-      await startFollowUp(deps, {
-        followUpId,
-        kind: body.kind,
-        title: body.title,
-        content: body.content,
-        sender: body.sender,
-        responder: { unitId: body.responderUnitId },
-        source: body.source,
-        policy,
-        policyVersion: version,
-      });
-      return { followUpId, workflowId: followUpWorkflowId(followUpId) };
+      const { id: followUpId, created } = await createOnce(
+        deps,
+        { caller, key: headers['idempotency-key'], request: { at: 'POST /api/follow-ups', body } },
+        {
+          allocate: async () =>
+            body.followUpId ?? `${body.kind}-${dateOf(Date.now())}-${randomUUID().slice(0, 8)}`,
+          start: (id, requestId) =>
+            startFollowUp(
+              deps,
+              {
+                followUpId: id,
+                kind: body.kind,
+                title: body.title,
+                content: body.content,
+                sender: body.sender,
+                responder: { unitId: body.responderUnitId },
+                source: body.source,
+                policy,
+                policyVersion: version,
+              },
+              requestId,
+            ),
+          // The client's own id: a second item under it is a conflict, not a reason to draw another.
+          taken: body.followUpId ? (id) => conflict(`跟踪事项 ${id} 已存在`, { followUpId: id }) : undefined,
+        },
+      );
+      res.status(created ? 201 : 200).json({ followUpId, workflowId: followUpWorkflowId(followUpId) });
     },
   });
 
@@ -433,22 +455,29 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
       tags,
       roles: partyRoles[who],
       params,
+      headers: idempotencyHeaders('the first answer (the action is applied once)'),
       body: spec.body as z.ZodType<object>,
       response: followUpSchema,
       responses: {
         400: 'Bad input, naming the field',
         404: 'No such item',
         409: 'Refused: out of turn, with a stable code',
+        ...idempotencyResponses,
       },
-      handler: async ({ params: { id }, body, caller }) => {
+      handler: async ({ params: { id }, body, headers, caller }) => {
         const item = await visibleItem(deps, id, caller);
         if (!mayAct(caller, item, action))
           throw forbidden(`只有${partyLabels[who]}可以${followUpActionLabels[action]}`);
         const command = spec.command(body as never, caller.id) as FollowUpCommand;
         checkRating(item, command);
+        const { updateId } = await keyedUpdate(deps, {
+          caller,
+          key: headers['idempotency-key'],
+          request: { at: `POST /api/follow-ups/${id}/${spec.path}`, body },
+        });
         const handle = temporal.workflow.getHandle(followUpWorkflowId(id));
         const view = await runUpdate(
-          () => handle.executeUpdate(followUpActUpdate, { args: [command] }),
+          () => handle.executeUpdate(followUpActUpdate, { args: [command], updateId }),
           () =>
             new HttpError(
               409,

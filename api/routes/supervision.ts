@@ -25,6 +25,7 @@ import { currentPolicy } from '../../store/policy';
 import { postingActUpdate, postingQuery, type supervisionPosting } from '../../workflows/supervision-posting';
 import type { AppDeps } from '../deps';
 import { forbidden, HttpError, invalidFields, notFound } from '../errors';
+import { idempotencyHeaders, idempotencyResponses, keyedUpdate } from '../idempotency';
 import { route, type Api } from '../route';
 import { isoDate, text } from '../schemas';
 import { runUpdate } from '../updates';
@@ -151,16 +152,30 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     return posting;
   }
 
-  /** Sends a command to a posting the caller's group holds (committee staff act on any). */
-  async function command(id: string, caller: Caller, cmd: PostingCommand) {
+  /**
+   * Sends a command to a posting the caller's group holds (committee staff act on any), as the Update
+   * its Idempotency-Key names, if any; `first` is false for a retry of a keyed request.
+   */
+  async function command(
+    id: string,
+    caller: Caller,
+    cmd: PostingCommand,
+    keyed: { key: string | undefined; at: string; body: unknown },
+  ) {
     const posting = await visiblePosting(id, caller);
     if (!seesEverything(caller) && caller.groupId !== posting.groupId)
       throw forbidden('只有本监督小组可以在派驻中记录活动或发出建议书');
+    const { updateId, first } = await keyedUpdate(deps, {
+      caller,
+      key: keyed.key,
+      request: { at: keyed.at, body: keyed.body },
+    });
     const handle = temporal.workflow.getHandle<typeof supervisionPosting>(postingWorkflowId(id));
-    return runUpdate(
-      () => handle.executeUpdate(postingActUpdate, { args: [cmd] }),
+    const result = await runUpdate(
+      () => handle.executeUpdate(postingActUpdate, { args: [cmd], updateId }),
       () => new HttpError(409, 'posting_ended', `派驻 ${id} 已结束`),
     );
+    return { ...result, first };
   }
 
   route(api, {
@@ -268,6 +283,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     tags,
     roles: ['supervisor', 'secretary', 'committee', 'admin'],
     params,
+    headers: idempotencyHeaders('the same activity (201 first, 200 after)'),
     body: z.object({
       kind: z.enum(postingActivityKinds),
       date: isoDate,
@@ -276,9 +292,20 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     }),
     status: 201,
     response: z.object({ id: z.string(), posting: postingSchema }),
-    handler: async ({ params: { id }, body, caller }) => {
-      const result = await command(id, caller, { action: 'logActivity', by: caller.id, ...body });
-      return { id: result.created!, posting: presentPosting(result.posting) };
+    responses: {
+      200: 'Same Idempotency-Key again: the activity logged the first time',
+      ...idempotencyResponses,
+    },
+    handler: async ({ params: { id }, body, headers, caller }, _req, res) => {
+      const result = await command(
+        id,
+        caller,
+        { action: 'logActivity', by: caller.id, ...body },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/activities`, body },
+      );
+      res
+        .status(result.first ? 201 : 200)
+        .json({ id: result.created!, posting: presentPosting(result.posting) });
     },
   });
 
@@ -289,19 +316,22 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     tags,
     roles: ['supervisor'],
     params,
+    headers: idempotencyHeaders('the same letter (201 first, 200 after)'),
     body: z.object({ title: text(200), content: text(20_000) }),
     status: 201,
     response: z.object({ followUpId: z.string(), workflowId: z.string() }),
-    handler: async ({ params: { id }, body, caller }) => {
+    responses: { 200: 'Same Idempotency-Key again: the letter sent the first time', ...idempotencyResponses },
+    handler: async ({ params: { id }, body, headers, caller }, _req, res) => {
       const { policy, version } = await currentPolicy(store);
-      const result = await command(id, caller, {
-        action: 'sendLetter',
-        by: caller.id,
-        ...body,
-        policy,
-        policyVersion: version,
-      });
-      return { followUpId: result.created!, workflowId: followUpWorkflowId(result.created!) };
+      const result = await command(
+        id,
+        caller,
+        { action: 'sendLetter', by: caller.id, ...body, policy, policyVersion: version },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/letters`, body },
+      );
+      res
+        .status(result.first ? 201 : 200)
+        .json({ followUpId: result.created!, workflowId: followUpWorkflowId(result.created!) });
     },
   });
 
@@ -312,10 +342,17 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     tags,
     roles: ['committee', 'admin'],
     params,
+    headers: idempotencyHeaders('the first answer (the term is ended once)'),
     body: z.object({ reason: text(1_000) }),
     response: postingSchema,
-    handler: async ({ params: { id }, body, caller }) => {
-      const result = await command(id, caller, { action: 'endTerm', by: caller.id, note: body.reason });
+    responses: idempotencyResponses,
+    handler: async ({ params: { id }, body, headers, caller }) => {
+      const result = await command(
+        id,
+        caller,
+        { action: 'endTerm', by: caller.id, note: body.reason },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/end`, body },
+      );
       return presentPosting(result.posting);
     },
   });

@@ -15,6 +15,7 @@ import { finalStatuses, type ProposalStatus } from '../../../domain/proposal';
 import type { Caller, Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { forbidden, HttpError, invalidFields } from '../../errors';
+import { keyedUpdate } from '../../idempotency';
 import { loadProposal } from './load';
 import { needsOf, resolveReferences, type Need } from './references';
 import { sendUpdate, type ProposalView } from './workflow';
@@ -57,21 +58,32 @@ async function checkMergeTarget(deps: AppDeps, intoProposalId: string) {
     throw new HttpError(409, 'mergeTargetFinal', `提案 ${intoProposalId} 已办结或不再办理，不能并入`);
 }
 
+/**
+ * Sends one action. With an Idempotency-Key, a retry is answered as the first request was — even when
+ * that action closed the proposal (the server keeps an applied Update's outcome with its history).
+ */
 export async function sendAction<A extends ActionName>(
   deps: AppDeps,
   caller: Caller,
   proposalId: string,
   name: A,
   args: ActionArgs<A>,
+  idempotencyKey?: string,
 ): Promise<ProposalView> {
   const loaded = await loadProposal(deps, proposalId);
   if (!canSee(loaded.state, caller)) throw outOfScope();
-  if (!loaded.live) throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
+  if (!loaded.live && idempotencyKey === undefined)
+    throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
   const unitId = (args as { unitId?: string }).unitId;
   if (unitScoped(name) && unitId !== caller.unitId)
     throw forbidden(`只能以本单位（${caller.unitId ?? '未设置'}）的名义${actionLabels[name]}`);
   await resolveReferences(deps.store, actionNeeds[name]?.(args) ?? []);
   const review = args as ActionArgs<'review'>;
   if (name === 'review' && review.decision === 'merge') await checkMergeTarget(deps, review.intoProposalId);
-  return sendUpdate(deps, proposalId, { name, args, by: caller.id } as ProposalAction);
+  const { updateId } = await keyedUpdate(deps, {
+    caller,
+    key: idempotencyKey,
+    request: { at: `POST /api/proposals/${proposalId}/actions/${name}`, args },
+  });
+  return sendUpdate(deps, proposalId, { name, args, by: caller.id } as ProposalAction, updateId);
 }

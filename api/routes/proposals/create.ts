@@ -3,7 +3,6 @@
  * `proposal-<number>` with the policy in force, once — an Idempotency-Key makes a retried request
  * return the same proposal, and a workflow id is never reused.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import {
   currentSessionYear,
   formatProposalNumber,
@@ -12,16 +11,11 @@ import {
 } from '../../../domain/proposal-number';
 import type { ProposalDraft, ProposalInput } from '../../../domain/proposal';
 import { hasRole, type Caller } from '../../../domain/roles';
-import {
-  claimIdempotencyKey,
-  findIdempotencyClaim,
-  nextSequence,
-  rebindIdempotencyKey,
-  reserveSequence,
-} from '../../../store/counters';
+import { nextSequence, reserveSequence } from '../../../store/counters';
 import { currentPolicy } from '../../../store/policy';
 import type { AppDeps } from '../../deps';
-import { forbidden, HttpError, invalidFields } from '../../errors';
+import { forbidden, invalidFields } from '../../errors';
+import { createOnce } from '../../idempotency';
 import { needsOf, resolveReferences } from './references';
 import type { CreateBody } from './schemas';
 import { startProposalWorkflow } from './workflow';
@@ -81,34 +75,14 @@ export async function startNumbered(deps: AppDeps, number: string, draft: Propos
   return startProposalWorkflow(deps, await proposalInput(deps, number, sessionYear, draft), requestId);
 }
 
-const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-
 const nextNumber = async (deps: AppDeps, sessionYear: number) =>
   formatProposalNumber(sessionYear, await nextSequence(deps.store, proposalCounter(sessionYear)));
 
-/** The caller's claim of `key`: made now with a fresh number, or the one an earlier request made. */
-async function claimFor(
-  deps: AppDeps,
-  caller: Caller,
-  key: string,
-  requestHash: string,
-  sessionYear: number,
-) {
-  const _id = `${caller.id}\n${key}`;
-  const claim =
-    (await findIdempotencyClaim(deps.store, _id)) ??
-    (await claimIdempotencyKey(deps.store, {
-      _id,
-      requestHash,
-      requestId: randomUUID(),
-      proposalId: await nextNumber(deps, sessionYear),
-    }));
-  if (claim.requestHash !== requestHash)
-    throw new HttpError(422, 'idempotencyKeyReused', 'Idempotency-Key 已用于另一份不同内容的提案');
-  return claim;
-}
-
-/** Files a proposal; `created` is false when an earlier request with the same key already did. */
+/**
+ * Files a proposal; `created` is false when an earlier request with the same key already did. A number
+ * is taken when a concurrent request drew the same one (FerretDB's $inc is not atomic) or an import
+ * started it: the workflow id decides, and the loser draws again.
+ */
 export async function createProposal(
   deps: AppDeps,
   caller: Caller,
@@ -118,19 +92,14 @@ export async function createProposal(
   const leadProposerId = leadOf(caller, body);
   const sessionYear = body.sessionYear ?? currentSessionYear();
   const draft = await draftOf(deps, { ...body, leadProposerId });
-  const claim = idempotencyKey
-    ? await claimFor(deps, caller, idempotencyKey, hash({ draft, sessionYear }), sessionYear)
-    : undefined;
-  const requestId = claim?.requestId ?? randomUUID();
-  let proposalId = claim?.proposalId ?? (await nextNumber(deps, sessionYear));
-  // A number is taken when a concurrent request drew the same one (FerretDB's $inc is not atomic)
-  // or an import started it: the workflow id decides, and the loser draws again.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const input = await proposalInput(deps, proposalId, sessionYear, draft);
-    const outcome = await startProposalWorkflow(deps, input, requestId);
-    if (outcome !== 'taken') return { proposalId, created: outcome === 'started' };
-    const fresh = await nextNumber(deps, sessionYear);
-    proposalId = claim ? await rebindIdempotencyKey(deps.store, claim._id, proposalId, fresh) : fresh;
-  }
-  throw new HttpError(503, 'numberContention', '提案编号分配冲突，请稍后重试');
+  const { id, created } = await createOnce(
+    deps,
+    { caller, key: idempotencyKey, request: { draft, sessionYear } },
+    {
+      allocate: () => nextNumber(deps, sessionYear),
+      start: async (proposalId, requestId) =>
+        startProposalWorkflow(deps, await proposalInput(deps, proposalId, sessionYear, draft), requestId),
+    },
+  );
+  return { proposalId: id, created };
 }

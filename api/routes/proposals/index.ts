@@ -16,6 +16,7 @@ import {
 import type { Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { HttpError } from '../../errors';
+import { idempotencyHeaders, idempotencyResponses } from '../../idempotency';
 import { route, type Api } from '../../route';
 import { outOfScope, sendAction, unitScoped } from './act';
 import { createProposal } from './create';
@@ -27,7 +28,6 @@ import {
   createBodySchema,
   detailSchema,
   filterQuery,
-  idempotencyHeaders,
   idParams,
   importResponse,
   listQuery,
@@ -62,11 +62,17 @@ function actionRoute<A extends ActionName>(deps: AppDeps, api: Api, name: A) {
     tags: ['proposal actions'],
     roles: actionRoles[name],
     params: idParams,
+    headers: idempotencyHeaders('the first answer (the action is applied once)'),
     body: actionSchemas[name] as (typeof actionSchemas)[A],
     response: detailSchema,
-    responses: { ...notFound, 409: 'Refused: { error: { code, message } }, code from the workflow' },
-    handler: async ({ params, body, caller }) => {
-      const view = await sendAction(deps, caller, params.id, name, body as ActionArgs<A>);
+    responses: {
+      ...notFound,
+      409: 'Refused: { error: { code, message } }, code from the workflow',
+      ...idempotencyResponses,
+    },
+    handler: async ({ params, body, headers, caller }) => {
+      const key = headers['idempotency-key'];
+      const view = await sendAction(deps, caller, params.id, name, body as ActionArgs<A>, key);
       return presentDetail(deps, { ...view, live: !isFinal(view.state) }, caller);
     },
   });
@@ -125,14 +131,14 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     summary: '提交提案（委员、集体；提案委员会办公室可代为提交）。支持 Idempotency-Key',
     tags,
     roles: ['member', 'organization', 'committee'],
-    headers: idempotencyHeaders,
+    headers: idempotencyHeaders('the same proposal (201 first, 200 after)'),
     body: createBodySchema,
     status: 201,
     response: detailSchema,
     responses: {
       200: 'Same Idempotency-Key again: the proposal filed the first time',
       202: 'Filed; its workflow has not answered yet — read it at the Location',
-      422: 'Key reused',
+      ...idempotencyResponses,
     },
     handler: async ({ body, headers, caller }, _req, res) => {
       const { proposalId, created } = await createProposal(deps, caller, body, headers['idempotency-key']);

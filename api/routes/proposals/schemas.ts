@@ -35,14 +35,6 @@ export const createBodySchema = z.strictObject({
 });
 export type CreateBody = z.infer<typeof createBodySchema>;
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,200}$/, '应为 1–200 个可见 ASCII 字符')
-    .optional()
-    .describe('Same key from the same caller → the same proposal (201 first, 200 after), never two'),
-});
-
 /** `a,b` or repeated parameters: both arrive as a list. */
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess(
