@@ -12,4 +12,23 @@ export default tseslint.config(
     },
   },
   { files: ['*.js', '*.mjs'], languageOptions: { globals: { module: 'writable', require: 'readonly' } } },
+  // The web workspace: plain ES modules run by the browser (no bundler, so no Node globals).
+  {
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'URLSearchParams',
+          'Node',
+          'HTMLSelectElement',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -21,6 +21,7 @@ import { notificationRoutes } from './routes/notifications';
 import { policyRoutes } from './routes/policy';
 import { supervisionRoutes } from './routes/supervision';
 import { proposalRoutes } from './routes/proposals';
+import { webRoutes } from './web';
 
 export function createApp(deps: AppDeps) {
   const app = express();
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps) {
     res.json(openapi);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: '回音 Huiyin API' }));
+  // The web workspace: `/`, `/items/:id` (the link in every notification) and its files under /web.
+  app.use(webRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,0 +1,290 @@
+/**
+ * The actions a caller may take on an item, and the form of each. Proposals list theirs in the
+ * detail (`actions`); follow-up items and postings do not, so their availability is worked out here
+ * from the item's status and the caller's part in it — a hint only: the API checks every action again
+ * and its refusal is what the page shows.
+ *
+ * A form is a list of variants (one button each): `fixed` values go into the body as they are, `fields`
+ * are asked for. A field's `options` is either a list or the name of a source the page loads.
+ */
+import { hasRole } from './board.js';
+
+/**
+ * @typedef {{ code: string, label: string }} Option
+ * @typedef {{ name: string, label: string, type: 'text' | 'textarea' | 'date' | 'select' | 'multi' | 'lines' | 'list' | 'ownUnit',
+ *   optional?: boolean, options?: string | Option[], placeholder?: string }} Field
+ * @typedef {{ label?: string, fixed?: Record<string, unknown>, fields: Field[] }} Variant
+ */
+
+/** @returns {(name: string, label: string, extra?: Partial<Field>) => Field} */
+const fieldOf =
+  (type) =>
+  (name, label, extra = {}) => ({ name, label, type, ...extra });
+const text = fieldOf('text');
+const textarea = fieldOf('textarea');
+const date = fieldOf('date');
+const lines = fieldOf('lines');
+const list = fieldOf('list');
+/** @param {string} name @param {string} label @param {string | Option[]} options @param {Partial<Field>} [extra] */
+const select = (name, label, options, extra = {}) => ({ name, label, type: 'select', options, ...extra });
+/** @param {string} name @param {string} label @param {string | Option[]} options */
+const multi = (name, label, options) => ({ name, label, type: 'multi', options, optional: true });
+/** The caller's own unit: unit actions are taken in its name (the API refuses any other). */
+const ownUnit = { name: 'unitId', label: '本单位', type: 'ownUnit' };
+const optional = { optional: true };
+
+const note = textarea('note', '说明', optional);
+const reasonOptional = textarea('reason', '理由', optional);
+const ruledUnit = select('unitId', '单位', 'assignedUnits');
+/** Two buttons for a yes/no decision on the same fields. */
+const yesNo = (key, [yes, no], fields) => [
+  { label: yes, fixed: { [key]: true }, fields },
+  { label: no, fixed: { [key]: false }, fields },
+];
+
+/** @type {Record<string, Variant[]>} keyed by the proposal's action codes (domain/proposal-actions.ts) */
+export const proposalForms = {
+  cosign: yesNo('accept', ['确认联名', '不参加联名'], []),
+  withdraw: [{ fields: [textarea('reason', '撤回理由', optional)] }],
+  review: [
+    { label: '立案', fixed: { decision: 'file' }, fields: [note] },
+    {
+      label: '不予立案',
+      fixed: { decision: 'notFile' },
+      fields: [select('reason', '理由', 'notFiledReasons'), note],
+    },
+    {
+      label: '转为意见建议',
+      fixed: { decision: 'convert' },
+      fields: [select('unitId', '转交单位', 'handlingUnits'), note],
+    },
+    {
+      label: '并案',
+      fixed: { decision: 'merge' },
+      fields: [text('intoProposalId', '并入提案编号', { placeholder: '2026-0001' }), note],
+    },
+  ],
+  consent: yesNo('accept', ['同意转为意见建议', '不同意转办'], []),
+  assign: [
+    {
+      fields: [
+        select('leadUnitId', '主办单位', 'handlingUnits', optional),
+        multi('coHandlerUnitIds', '会办单位', 'handlingUnits'),
+        multi('parallelUnitIds', '分办单位（不设主办单位时）', 'handlingUnits'),
+      ],
+    },
+  ],
+  signFor: [{ fields: [ownUnit] }],
+  requestReturn: [{ fields: [ownUnit, textarea('reason', '退回理由')] }],
+  ruleReturn: [
+    {
+      label: '同意退回',
+      fixed: { approve: true },
+      fields: [ruledUnit, select('toUnitId', '改由单位办理', 'handlingUnits', optional), reasonOptional],
+    },
+    { label: '不同意退回', fixed: { approve: false }, fields: [ruledUnit, reasonOptional] },
+  ],
+  recordContact: [
+    {
+      fields: [
+        ownUnit,
+        select('method', '沟通方式', 'contactMethods'),
+        textarea('note', '沟通情况', optional),
+      ],
+    },
+  ],
+  sendOpinion: [{ fields: [ownUnit, textarea('text', '会办意见')] }],
+  waiveOpinion: [{ fields: [ruledUnit] }],
+  requestExtension: [{ fields: [ownUnit, date('until', '延期至'), textarea('reason', '延期理由')] }],
+  ruleExtension: yesNo('approve', ['批准延期', '不批准延期'], [ruledUnit, reasonOptional]),
+  reply: [
+    {
+      fields: [
+        ownUnit,
+        select('resultClass', '答复类别', 'resultClasses'),
+        textarea('text', '答复正文'),
+        textarea('commitments', '承诺事项（列入计划拟解决时填写）', optional),
+        date('targetDate', '计划完成日期', optional),
+      ],
+    },
+  ],
+  reclassify: [
+    {
+      fields: [
+        ruledUnit,
+        select('resultClass', '新的答复类别', 'resultClasses'),
+        textarea('reason', '调整理由'),
+      ],
+    },
+  ],
+  feedback: [
+    {
+      fields: [
+        select('rating', '总体评价', 'satisfactionScale'),
+        select('processRating', '对办理过程', 'satisfactionScale', optional),
+        select('outcomeRating', '对办理结果', 'satisfactionScale', optional),
+        textarea('comment', '意见和建议', optional),
+      ],
+    },
+  ],
+  ruleFeedback: [
+    { label: '重新办理', fixed: { decision: 'rehandle' }, fields: [reasonOptional] },
+    { label: '办结', fixed: { decision: 'close' }, fields: [reasonOptional] },
+  ],
+  recordConsultation: [{ fields: [textarea('record', '当面协商记录')] }],
+  markKey: [{ fields: [select('leaderId', '领衔督办领导', 'leaders')] }],
+  logSupervision: [
+    {
+      fields: [
+        select('activity', '督办活动', [
+          { code: 'research', label: '调研' },
+          { code: 'forum', label: '座谈' },
+          { code: 'meeting', label: '督办会' },
+        ]),
+        date('date', '日期'),
+        textarea('note', '情况'),
+      ],
+    },
+  ],
+};
+
+const rating = [
+  select('adoption', '采纳情况', 'adoptionScale'),
+  select('satisfaction', '满意度', 'satisfactionScale'),
+  textarea('comment', '意见', optional),
+];
+
+/** @type {Record<string, { path: string, variants: Variant[] }>} keyed by follow-up action (domain/follow-up.ts) */
+export const followUpForms = {
+  acknowledge: { path: 'acknowledge', variants: [{ fields: [] }] },
+  respond: {
+    path: 'respond',
+    variants: [
+      {
+        fields: [
+          textarea('content', '答复内容'),
+          lines('commitments', '承诺事项（每行一项，可不填）', optional),
+        ],
+      },
+    ],
+  },
+  evaluate: { path: 'evaluate', variants: [{ fields: rating }] },
+  sendBack: { path: 'send-back', variants: [{ fields: rating }] },
+  checkIn: { path: 'check-ins', variants: [{ fields: [textarea('progress', '落实进展')] }] },
+  reportDone: { path: 'done', variants: [{ fields: [textarea('summary', '落实情况')] }] },
+  withdraw: { path: 'withdraw', variants: [{ fields: [textarea('reason', '撤销理由')] }] },
+};
+
+/** @type {Record<string, { path: string, variants: Variant[] }>} keyed by posting action (domain/supervision.ts) */
+export const postingForms = {
+  logActivity: {
+    path: 'activities',
+    variants: [
+      {
+        fields: [
+          select('kind', '活动类型', 'postingActivities'),
+          date('date', '日期'),
+          textarea('summary', '情况摘要'),
+          list('participants', '参加人员（用户编号，以逗号分隔）', optional),
+        ],
+      },
+    ],
+  },
+  sendLetter: {
+    path: 'letters',
+    variants: [{ fields: [text('title', '标题'), textarea('content', '建议书正文')] }],
+  },
+  endTerm: { path: 'end', variants: [{ fields: [textarea('reason', '提前结束原因')] }] },
+};
+
+/** Follow-up actions that make sense in each status. */
+const followUpStages = {
+  awaitingAcknowledgement: ['acknowledge'],
+  awaitingResponse: ['respond'],
+  awaitingEvaluation: ['evaluate', 'sendBack'],
+  implementing: ['checkIn', 'reportDone'],
+};
+
+/**
+ * Whether the caller is the item's responder, sender or committee staff (mirrors domain/follow-up.ts `mayAct`).
+ * @param {import('./board.js').Me} me
+ * @param {{ sender: { userIds?: string[], groupId?: string, unitId?: string }, responder: { unitId: string } }} item
+ * @param {'responder' | 'sender' | 'committee'} party
+ */
+export function isParty(me, item, party) {
+  const unitPeople = hasRole(me, 'unit', 'unitLeader', 'department');
+  const { sender } = item;
+  switch (party) {
+    case 'responder':
+      return unitPeople && me.unitId === item.responder.unitId;
+    case 'sender':
+      return (
+        (Boolean(sender.groupId) && me.groupId === sender.groupId && hasRole(me, 'supervisor')) ||
+        (sender.userIds ?? []).includes(me.id) ||
+        (Boolean(sender.unitId) && me.unitId === sender.unitId && unitPeople)
+      );
+    case 'committee':
+      return hasRole(me, 'committee', 'admin');
+  }
+}
+
+/**
+ * The follow-up actions the caller may take now.
+ * @param {{ status: string, sendBacksLeft: number } & Parameters<typeof isParty>[1]} item
+ * @param {import('./board.js').Me} me
+ * @param {Record<string, 'responder' | 'sender' | 'committee'>} parties who takes each action (config)
+ */
+export function followUpActions(item, me, parties) {
+  if (item.status === 'closed') return [];
+  return [...(followUpStages[item.status] ?? []), 'withdraw']
+    .filter((action) => action !== 'sendBack' || item.sendBacksLeft > 0)
+    .filter((action) => isParty(me, item, parties[action]));
+}
+
+/**
+ * The posting actions the caller may take now (mirrors the roles of api/routes/supervision.ts).
+ * @param {{ status: string, groupId: string }} posting
+ * @param {import('./board.js').Me} me
+ */
+export function postingActions(posting, me) {
+  if (posting.status !== 'active') return [];
+  const ownGroup = me.groupId === posting.groupId;
+  const staff = hasRole(me, 'committee', 'admin');
+  const allowed = {
+    logActivity: staff || (ownGroup && hasRole(me, 'supervisor', 'secretary')),
+    sendLetter: ownGroup && hasRole(me, 'supervisor'),
+    endTerm: staff,
+  };
+  return Object.keys(allowed).filter((action) => allowed[/** @type {keyof typeof allowed} */ (action)]);
+}
+
+/**
+ * The request body of a filled-in variant: fixed values, then each field's value, converted; empty
+ * optional fields are left out (a missing required one is the API's to name).
+ * @param {Variant} variant
+ * @param {Record<string, string | string[] | undefined>} values raw form values by field name
+ * @param {{ unitId?: string }} me
+ */
+export function toBody(variant, values, me) {
+  /** @type {Record<string, unknown>} */
+  const body = { ...variant.fixed };
+  for (const field of variant.fields) {
+    const value = field.type === 'ownUnit' ? me.unitId : convert(field, values[field.name]);
+    if (value !== undefined) body[field.name] = value;
+  }
+  return body;
+}
+
+/** @param {Field} field @param {string | string[] | undefined} raw */
+function convert(field, raw) {
+  if (Array.isArray(raw)) return raw.length > 0 ? raw : undefined;
+  const value = (raw ?? '').trim();
+  if (field.type === 'lines' || field.type === 'list') {
+    const items = value
+      .split(field.type === 'lines' ? /\n/ : /[\s,，、;；]+/)
+      .map((item) => item.trim())
+      .filter(Boolean);
+    return items.length > 0 ? items : undefined;
+  }
+  return value === '' ? undefined : value;
+}
