@@ -11,7 +11,10 @@ const project = (name, extra = {}) => ({
 module.exports = {
   testTimeout: 120_000,
   projects: [
-    project('unit'),
+    project('unit', {
+      // The web workspace's pure modules (web/lib) are browser ES modules: ts-jest turns them into CommonJS.
+      transform: { '^.+\\.tsx?$': 'ts-jest', '/web/.+\\.js$': 'ts-jest' },
+    }),
     project('workflows', {
       globalSetup: '<rootDir>/test/helpers/global-setup-workflows.ts',
     }),

@@ -1,0 +1,209 @@
+/** The web workspace's pure logic (web/lib): item ids, deadlines in words, the board, action forms. */
+import { followUpActionParty } from '../../domain/follow-up';
+import { proposalNumberPattern as domainProposalNumber } from '../../domain/proposal-number';
+import { actionNames } from '../../domain/proposal-actions';
+import {
+  followUpActions,
+  followUpForms,
+  postingActions,
+  postingForms,
+  proposalForms,
+  toBody,
+} from '../../web/lib/actions.js';
+import { boardSections } from '../../web/lib/board.js';
+import { daysBetween, dueStatus, errorText, formatTime, responsibleText } from '../../web/lib/format.js';
+import { itemIdFromPath, itemKinds, itemPath, proposalNumberPattern } from '../../web/lib/items.js';
+
+describe('item ids', () => {
+  test('a proposal number is a proposal and nothing else', () => {
+    expect(itemKinds('2026-0001')).toEqual(['proposal']);
+    expect(itemKinds('2026-123456')).toEqual(['proposal']);
+  });
+
+  test('the page and the domain agree on what a proposal number is', () => {
+    for (const id of ['2026-0001', '2026-123456', '2026-001', '2026-0001-converted', '26-0001'])
+      expect(proposalNumberPattern.test(id)).toBe(domainProposalNumber.test(id));
+  });
+
+  test('a dated id is asked for as a posting first, anything else as a follow-up item first', () => {
+    expect(itemKinds('group-ecology-2026-11-22')).toEqual(['posting', 'followUp']);
+    expect(itemKinds('group-ecology-demo')).toEqual(['followUp', 'posting']);
+    expect(itemKinds('group-ecology-demo-L5')).toEqual(['followUp', 'posting']);
+    expect(itemKinds('2026-0003-converted')).toEqual(['followUp', 'posting']);
+    expect(itemKinds('instruction-2026-11-22-1a2b3c4d')).toEqual(['followUp', 'posting']);
+  });
+
+  test('paths round-trip, the notification link included', () => {
+    expect(itemPath('2026-0001')).toBe('/items/2026-0001');
+    expect(itemIdFromPath(itemPath('a b/c'))).toBe('a b/c');
+    expect(itemIdFromPath('/items/2026-0001/')).toBe('2026-0001');
+    expect(itemIdFromPath('/')).toBeUndefined();
+    expect(itemIdFromPath('/items/')).toBeUndefined();
+    expect(itemIdFromPath('/items/%E0%A4%A')).toBe('%E0%A4%A');
+  });
+});
+
+describe('times and deadlines in words', () => {
+  test('times are Beijing time, from epoch ms or ISO strings', () => {
+    expect(formatTime('2026-11-22T09:05:00.000+08:00')).toBe('2026-11-22 09:05');
+    expect(formatTime(Date.UTC(2026, 10, 22, 16, 30))).toBe('2026-11-23 00:30');
+    expect(formatTime(undefined)).toBe('');
+    expect(formatTime('soon')).toBe('soon');
+  });
+
+  test('days between two days, across a month end', () => {
+    expect(daysBetween('2026-11-28', '2026-12-02')).toBe(4);
+    expect(daysBetween('2026-12-02', '2026-11-28')).toBe(-4);
+  });
+
+  test('a deadline reads as time left, due today, or overdue', () => {
+    expect(dueStatus('2026-12-10', false, '2026-11-30')).toEqual({ text: '还剩 10 天', tone: 'ok' });
+    expect(dueStatus('2026-12-03', false, '2026-11-30')).toEqual({ text: '还剩 3 天', tone: 'soon' });
+    expect(dueStatus('2026-11-30', false, '2026-11-30')).toEqual({ text: '今日到期', tone: 'today' });
+    expect(dueStatus('2026-11-27', true, '2026-11-30')).toEqual({ text: '已逾期 3 天', tone: 'overdue' });
+    // A drill clock of seconds is overdue on its own due day: the server's word counts.
+    expect(dueStatus('2026-11-30', true, '2026-11-30')).toEqual({ text: '已逾期', tone: 'overdue' });
+  });
+
+  test('who is responsible, in names', () => {
+    const names: Record<string, string> = { 'unit-housing': '市住房和城乡建设局' };
+    const nameOf = (id: string) => names[id] ?? id;
+    const roles = { committee: '提案委员会办公室' };
+    expect(responsibleText({ unitId: 'unit-housing' }, nameOf, roles)).toBe('市住房和城乡建设局');
+    expect(responsibleText({ userIds: ['member-zhang', 'member-li'] }, nameOf, roles)).toBe(
+      'member-zhang、member-li',
+    );
+    expect(responsibleText({ role: 'committee' }, nameOf, roles)).toBe('提案委员会办公室');
+    expect(responsibleText(undefined, nameOf, roles)).toBe('');
+  });
+
+  test("the API's error message, with every field it names", () => {
+    expect(errorText({ message: '需要登录' })).toBe('需要登录');
+    const details = {
+      issues: [
+        { field: 'body.text', message: '不能为空' },
+        { field: 'body.resultClass', message: 'Required' },
+      ],
+    };
+    expect(errorText({ message: '参数 body.text 无效：不能为空', details })).toBe(
+      '参数 body.text 无效：不能为空；参数 body.resultClass 无效：Required',
+    );
+  });
+});
+
+describe('the board', () => {
+  const keys = (me: { id: string; roles: string[]; unitId?: string; groupId?: string }) =>
+    boardSections(me).map((s) => s.key);
+
+  test('each role sees the lists it works from', () => {
+    expect(keys({ id: 'committee', roles: ['committee'] })).toEqual(['proposals', 'followUps', 'postings']);
+    expect(keys({ id: 'housing', roles: ['unit'], unitId: 'unit-housing' })).toEqual([
+      'proposals',
+      'followUps',
+    ]);
+    expect(keys({ id: 'member-zhang', roles: ['member'] })).toEqual(['proposals', 'followUps']);
+    expect(keys({ id: 'supervisor-he', roles: ['supervisor'], groupId: 'group-ecology' })).toEqual([
+      'followUps',
+      'postings',
+    ]);
+    expect(keys({ id: 'ecology', roles: ['department'], unitId: 'dept-ecology' })).toEqual([
+      'followUps',
+      'postings',
+    ]);
+    expect(keys({ id: 'committee-secretary', roles: ['secretary'] })).toEqual(['proposals']);
+  });
+
+  test('titles say whose list it is; members get no filters', () => {
+    expect(boardSections({ id: 'member-zhang', roles: ['member'] })[0]).toEqual({
+      key: 'proposals',
+      title: '我的提案',
+      filters: false,
+    });
+    expect(boardSections({ id: 'housing', roles: ['unit'], unitId: 'unit-housing' })[0].title).toBe(
+      '本单位承办的提案',
+    );
+  });
+});
+
+describe('actions', () => {
+  test('every proposal action has a form, and only those', () => {
+    expect(Object.keys(proposalForms).sort()).toEqual([...actionNames].sort());
+  });
+
+  test('every follow-up action has a form and a party', () => {
+    expect(Object.keys(followUpForms).sort()).toEqual(Object.keys(followUpActionParty).sort());
+  });
+
+  const letter = {
+    status: 'awaitingAcknowledgement',
+    sendBacksLeft: 1,
+    sender: { groupId: 'group-ecology' },
+    responder: { unitId: 'dept-ecology' },
+  };
+  const department = { id: 'ecology', roles: ['department'], unitId: 'dept-ecology' };
+  const supervisor = { id: 'supervisor-he', roles: ['supervisor'], groupId: 'group-ecology' };
+  const committee = { id: 'committee', roles: ['committee'] };
+
+  test('follow-up actions follow the status and the caller’s part', () => {
+    expect(followUpActions(letter, department, followUpActionParty)).toEqual(['acknowledge']);
+    expect(followUpActions(letter, supervisor, followUpActionParty)).toEqual([]);
+    expect(followUpActions(letter, committee, followUpActionParty)).toEqual(['withdraw']);
+    const rating = { ...letter, status: 'awaitingEvaluation' };
+    expect(followUpActions(rating, supervisor, followUpActionParty)).toEqual(['evaluate', 'sendBack']);
+    expect(followUpActions({ ...rating, sendBacksLeft: 0 }, supervisor, followUpActionParty)).toEqual([
+      'evaluate',
+    ]);
+    expect(followUpActions({ ...letter, status: 'closed' }, committee, followUpActionParty)).toEqual([]);
+    // A supervisor of another group is no sender.
+    expect(followUpActions(rating, { ...supervisor, groupId: 'group-other' }, followUpActionParty)).toEqual(
+      [],
+    );
+  });
+
+  test('posting actions: the group logs and writes, committee staff end it', () => {
+    const posting = { status: 'active', groupId: 'group-ecology' };
+    expect(postingActions(posting, supervisor)).toEqual(['logActivity', 'sendLetter']);
+    expect(postingActions(posting, { id: 's', roles: ['secretary'], groupId: 'group-ecology' })).toEqual([
+      'logActivity',
+    ]);
+    expect(postingActions(posting, committee)).toEqual(['logActivity', 'endTerm']);
+    expect(postingActions(posting, department)).toEqual([]);
+    expect(postingActions({ ...posting, status: 'ended' }, committee)).toEqual([]);
+    expect(Object.keys(postingForms).sort()).toEqual(['endTerm', 'logActivity', 'sendLetter']);
+  });
+
+  test('a filled-in form becomes the body the API takes', () => {
+    const me = { unitId: 'unit-housing' };
+    const [notFile] = proposalForms.review.filter((v) => v.label === '不予立案');
+    expect(toBody(notFile, { reason: 'personalMatter', note: '  ' }, me)).toEqual({
+      decision: 'notFile',
+      reason: 'personalMatter',
+    });
+    expect(toBody(proposalForms.signFor[0], {}, me)).toEqual({ unitId: 'unit-housing' });
+    expect(
+      toBody(
+        proposalForms.assign[0],
+        { leadUnitId: 'unit-housing', coHandlerUnitIds: [], parallelUnitIds: [] },
+        me,
+      ),
+    ).toEqual({ leadUnitId: 'unit-housing' });
+    expect(
+      toBody(
+        followUpForms.respond.variants[0],
+        { content: '已整改', commitments: '一、加装\n\n二、复查 ' },
+        me,
+      ),
+    ).toEqual({
+      content: '已整改',
+      commitments: ['一、加装', '二、复查'],
+    });
+    expect(
+      toBody(
+        postingForms.logActivity.variants[0],
+        { kind: 'visit', participants: 'supervisor-he，supervisor-guo' },
+        me,
+      ),
+    ).toEqual({ kind: 'visit', participants: ['supervisor-he', 'supervisor-guo'] });
+    expect(toBody(proposalForms.cosign[1], {}, me)).toEqual({ accept: false });
+  });
+});
