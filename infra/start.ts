@@ -52,6 +52,7 @@ async function main() {
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API        ${app.PUBLIC_URL}   (docs: ${app.PUBLIC_URL}/docs)`);
+  say(`Workspace  ${app.PUBLIC_URL.replace(/\/$/, '')}/   (web: board, inbox, /items/<id>)`);
   if (localTemporal) say(`Temporal   ${temporal.TEMPORAL_UI_URL}   (Web UI)`);
   say(`logs       ${path.relative(process.cwd(), logDir) || logDir}/`);
   say(`mail       ${mailSink(loadNotifyConfig(app).mail)}`);
