@@ -41,6 +41,12 @@ async function main() {
     startTemporalDev({ dataDir: dir, port: tPort, uiPort, logFile: path.join(dir, 'temporal.log') }),
     startFerretDb({ dataDir: dir, port: dbPort, logFile: path.join(dir, 'ferretdb.log') }),
   ]);
+  // The servers run in their own process groups: Ctrl-C of a long run must stop them too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(
+      signal,
+      () => void Promise.all(servers.map((s) => s.stop())).finally(() => process.exit(130)),
+    );
   const env = {
     MONGODB_URI: `mongodb://127.0.0.1:${dbPort}/huiyin_bench`,
     TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
