@@ -3,6 +3,7 @@
  * A bad value stops the process with a message naming the variable.
  */
 import { z } from 'zod';
+import { defaultWebhookHosts, parseAllowedHosts } from './domain/webhooks';
 
 /** Parses `env` with `schema`; on failure throws one message naming every bad variable. */
 export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
@@ -17,6 +18,15 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** Comma-separated webhook hosts; `http://host` also allows plain http to that host. */
+const webhookHosts = z.string().transform((list, ctx) => {
+  try {
+    return parseAllowedHosts(list);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const appSchema = z.object({
@@ -35,6 +45,8 @@ const appSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** Where webhook messages may go (API and worker both check): group robots of DingTalk and WeCom. */
+  WEBHOOK_ALLOWED_HOSTS: webhookHosts.default(parseAllowedHosts(defaultWebhookHosts)),
 });
 
 export type AppConfig = ReturnType<typeof loadAppConfig>;

@@ -39,6 +39,8 @@ export function loadNotifyConfig(app: AppConfig, env: NodeJS.ProcessEnv = proces
   return {
     ...cfg,
     publicUrl: app.PUBLIC_URL,
+    /** Hosts webhook messages may go to (WEBHOOK_ALLOWED_HOSTS, read with the app settings). */
+    webhookHosts: app.WEBHOOK_ALLOWED_HOSTS,
     /** Where e-mail goes: an SMTP server, the demo folder, or nowhere (the channel is off). */
     mail: mailTarget(cfg.SMTP_URL, app.demo ? mailDir : undefined),
     retry: {

@@ -3,16 +3,22 @@
  * Every message carries the row's key (Idempotency-Key header, e-mail Message-ID) so a receiver can
  * drop a repeat: delivery is at least once (README, Notifications).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Address, Channel, Webhook } from '../domain/notifications';
+import { webhookUrlProblem, type AllowedHost } from '../domain/webhooks';
 import type { NotifyConfig } from '../notify.config';
 import type { OutboxRow } from '../store/outbox';
 
 export type Sender = (row: OutboxRow) => Promise<void>;
 export type Senders = Partial<Record<Channel, Sender>>;
+
+/** A send that can never succeed as the row stands: the row is marked failed at once, not retried. */
+export class UndeliverableError extends Error {
+  override name = 'UndeliverableError';
+}
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
@@ -51,12 +57,22 @@ export function emailSender(
   };
 }
 
-/** POSTs JSON with the row key as Idempotency-Key; a non-2xx answer or a robot's errcode ≠ 0 is a failure. */
-async function postJson(url: string, body: unknown, key: string, headers: Record<string, string> = {}) {
+/**
+ * POSTs JSON with the row key as Idempotency-Key; a non-2xx answer or a robot's errcode ≠ 0 is a failure.
+ * Errors name the host only: query strings hold robot keys and signatures.
+ */
+async function postJson(
+  url: string,
+  body: unknown,
+  key: string,
+  headers: Record<string, string> = {},
+  redirect: 'follow' | 'error' = 'follow',
+) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key, ...headers },
     body: JSON.stringify(body),
+    redirect,
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
@@ -104,10 +120,34 @@ const webhookBodies: Record<Webhook['format'], (row: OutboxRow) => unknown> = {
   dingtalk: (row) => ({ msgtype: 'text', text: { content: content(row) } }),
 };
 
-export const webhookSender: Sender = (row) => {
-  const hook = addressOf(row, 'webhook');
-  return postJson(hook.url, webhookBodies[hook.format](row), row._id);
-};
+/**
+ * DingTalk 加签: the robot URL with `timestamp` (ms) and `sign`, the URL-encoded
+ * base64(HMAC-SHA256(key = secret, message = `${timestamp}\n${secret}`)). DingTalk refuses a timestamp
+ * more than an hour off, so every attempt signs afresh.
+ */
+export function dingtalkSignedUrl(url: string, secret: string, timestamp: number): string {
+  const sign = createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+  const signed = new URL(url);
+  signed.searchParams.set('timestamp', String(timestamp));
+  signed.searchParams.set('sign', sign); // form-encoded: + / = become %2B %2F %3D
+  return signed.href;
+}
+
+/**
+ * Webhooks, to hosts on the allow-list only. The API checks a URL when it is saved; this checks again,
+ * as the list may have changed since and a row may carry an address saved before the list existed.
+ * A refused URL fails the row for good. Redirects are not followed: they could lead off the list.
+ */
+export function webhookSender(allowed: readonly AllowedHost[], now: () => number = Date.now): Sender {
+  return async (row) => {
+    const hook = addressOf(row, 'webhook');
+    const problem = webhookUrlProblem(hook.url, allowed);
+    if (problem) throw new UndeliverableError(`not sent: ${problem}`);
+    const url =
+      hook.format === 'dingtalk' && hook.secret ? dingtalkSignedUrl(hook.url, hook.secret, now()) : hook.url;
+    await postJson(url, webhookBodies[hook.format](row), row._id, {}, 'error');
+  };
+}
 
 /** The in-app inbox is the outbox row itself: marking it sent is the delivery. */
 export const inboxSender: Sender = async () => {};
@@ -121,7 +161,7 @@ const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socke
 /** The senders a deployment has: inbox and webhook always, e-mail and SMS when configured. */
 export function createSenders(cfg: NotifyConfig): Senders {
   const domain = new URL(cfg.publicUrl).hostname || 'huiyin.local';
-  const senders: Senders = { inbox: inboxSender, webhook: webhookSender };
+  const senders: Senders = { inbox: inboxSender, webhook: webhookSender(cfg.webhookHosts) };
   if (cfg.mail && 'smtp' in cfg.mail)
     senders.email = emailSender(
       nodemailer.createTransport({ url: cfg.mail.smtp, ...smtpTimeouts }),

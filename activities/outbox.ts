@@ -2,7 +2,7 @@
  * Turning notices into outbox rows (who, on which channels, when) and delivering due rows.
  * Rows are keyed by notice, recipient and channel, so writing them again changes nothing.
  */
-import { inboxSender } from './channels';
+import { inboxSender, UndeliverableError } from './channels';
 import type { ActivityDeps, NotificationDeps } from './deps';
 import type { Audience } from '../domain/ladder';
 import {
@@ -174,7 +174,9 @@ export function outboxActivities(deps: ActivityDeps) {
         await send(row);
       } catch (err) {
         const attempts = row.attempts + 1;
-        const delay = nextAttemptDelay(attempts, settings.retry);
+        // A refused address (e.g. a webhook host off the allow-list) will not get better by retrying.
+        const delay =
+          err instanceof UndeliverableError ? undefined : nextAttemptDelay(attempts, settings.retry);
         const message = err instanceof Error ? err.message : String(err);
         const status = await markAttemptFailed(
           store,

@@ -24,7 +24,36 @@ export const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: '应为 http(s) 地址' }),
   format: z.enum(webhookFormats).default('json'),
 });
-export type Webhook = z.output<typeof webhookSchema>;
+
+/** The secret a DingTalk robot with the 加签 security setting shows (SEC, then letters and digits). */
+export const dingtalkSecretSchema = z
+  .string()
+  .regex(/^SEC[0-9A-Za-z]{8,200}$/, '应为钉钉机器人“加签”的密钥（SEC 开头）');
+
+const secretOnlyForDingtalk = {
+  check: (hook: { format: WebhookFormat; secret?: string }) => !hook.secret || hook.format === 'dingtalk',
+  params: { path: ['secret'], message: '只有钉钉机器人（format: dingtalk）使用加签密钥' },
+};
+
+/**
+ * A person's webhook: a DingTalk robot may carry its 加签 secret. Secrets live only in preferences
+ * (and the outbox rows made from them), never in the policy, which every workflow's history copies.
+ */
+export const signedWebhookSchema = webhookSchema
+  .extend({ secret: dingtalkSecretSchema.optional() })
+  .refine(secretOnlyForDingtalk.check, secretOnlyForDingtalk.params);
+export type Webhook = z.output<typeof signedWebhookSchema>;
+
+/** What the API shows instead of a saved secret; sent back unchanged, it keeps the saved one. */
+export const redactedSecret = '******';
+
+/** The same webhook with its secret, if any, replaced by `redactedSecret`. */
+export const redactWebhook = (hook: Webhook): Webhook =>
+  hook.secret ? { ...hook, secret: redactedSecret } : hook;
+
+/** An outbox address as the API may show it: without a webhook secret. */
+export const redactAddress = (address: Address): Address =>
+  'webhook' in address ? { webhook: redactWebhook(address.webhook) } : address;
 
 const distinctChannels = z
   .array(z.enum(channels))
@@ -67,7 +96,7 @@ export const preferencesSchema = z.strictObject({
   channels: distinctChannels,
   digest: z.boolean().default(true),
   /** Where `webhook` messages go, e.g. the group robot of the person's office chat. */
-  webhook: webhookSchema.optional(),
+  webhook: signedWebhookSchema.optional(),
 });
 export type Preferences = z.output<typeof preferencesSchema>;
 

@@ -8,7 +8,8 @@ const preferencesSchema = new Schema(
     _id: { type: String }, // user id
     channels: { type: [String], required: true },
     digest: { type: Boolean, required: true },
-    webhook: { url: String, format: String },
+    // secret: a DingTalk robot's 加签 secret; the API never shows it (redactWebhook).
+    webhook: { url: String, format: String, secret: String },
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false },

@@ -4,16 +4,27 @@
  */
 import { z } from 'zod';
 import { codeSchema } from '../../domain/directory';
-import { channels, defaultPreferences, preferencesSchema, webhookSchema } from '../../domain/notifications';
+import {
+  channels,
+  defaultPreferences,
+  dingtalkSecretSchema,
+  preferencesSchema,
+  redactAddress,
+  redactedSecret,
+  redactWebhook,
+  webhookSchema,
+  type Preferences,
+} from '../../domain/notifications';
 import { hasRole, roles } from '../../domain/roles';
 import { toIso } from '../../domain/time';
+import { webhookUrlProblem } from '../../domain/webhooks';
 import { directory } from '../../store/directory';
 import { inbox, listOutbox, markRead, outboxStatuses, unreadCount, type OutboxRow } from '../../store/outbox';
 import { currentPolicy } from '../../store/policy';
 import { preferencesOf, savePreferences } from '../../store/preferences';
 import type { testNotification } from '../../workflows/dispatch';
 import type { AppDeps } from '../deps';
-import { forbidden, notFound } from '../errors';
+import { forbidden, invalidFields, notFound } from '../errors';
 import { route, type Api } from '../route';
 
 const anyone = roles;
@@ -47,7 +58,10 @@ const rowSchema = z.object({
   sentAt: z.string().optional(),
   readAt: z.string().optional(),
   createdAt: z.string(),
-  address: z.unknown().optional().describe('Admins only: where it was sent'),
+  address: z
+    .unknown()
+    .optional()
+    .describe('Admins only: where it was sent (a webhook secret shows as ******)'),
 });
 
 const presentRow = (row: OutboxRow, withAddress = false) => ({
@@ -70,17 +84,57 @@ const presentRow = (row: OutboxRow, withAddress = false) => ({
   sentAt: iso(row.sentAt),
   readAt: iso(row.readAt),
   createdAt: iso(row.createdAt)!,
-  ...(withAddress && { address: row.address }),
+  ...(withAddress && { address: redactAddress(row.address) }),
 });
+
+const secretDescription =
+  "DingTalk robot's 加签 secret (format dingtalk only). Shown as ******; sending ****** back keeps the saved one, leaving it out removes it";
 
 const preferencesResponse = z.object({
   channels: z.array(z.enum(channels)),
   digest: z.boolean(),
-  webhook: webhookSchema.optional(),
+  webhook: webhookSchema
+    .extend({ secret: z.literal(redactedSecret).optional().describe(secretDescription) })
+    .optional(),
   isDefault: z.boolean().describe("true while the person has not saved any: the policy's defaults apply"),
 });
 
-export function notificationRoutes({ store, temporal, temporalConfig }: AppDeps, api: Api) {
+/** Preferences as the API shows them: the webhook secret redacted. */
+const presentPreferences = (prefs: Preferences, isDefault: boolean) => ({
+  ...prefs,
+  ...(prefs.webhook && { webhook: redactWebhook(prefs.webhook) }),
+  isDefault,
+});
+
+export function notificationRoutes({ config, store, temporal, temporalConfig }: AppDeps, api: Api) {
+  // A saved secret may come back as ******; the URL must be on the deployment's allow-list.
+  const preferencesBody = preferencesSchema
+    .extend({
+      webhook: webhookSchema
+        .extend({
+          secret: z
+            .string()
+            .refine(
+              (secret) => secret === redactedSecret || dingtalkSecretSchema.safeParse(secret).success,
+              '应为钉钉机器人“加签”的密钥（SEC 开头），或 ****** 保留已保存的密钥',
+            )
+            .optional()
+            .describe(secretDescription),
+        })
+        .optional(),
+    })
+    .superRefine(({ webhook }, ctx) => {
+      if (!webhook) return;
+      const problem = webhookUrlProblem(webhook.url, config.WEBHOOK_ALLOWED_HOSTS);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['webhook', 'url'], message: problem });
+      if (webhook.secret && webhook.format !== 'dingtalk')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook', 'secret'],
+          message: '只有钉钉机器人（format: dingtalk）使用加签密钥',
+        });
+    });
+
   route(api, {
     method: 'get',
     path: '/api/notifications/outbox',
@@ -164,22 +218,33 @@ export function notificationRoutes({ store, temporal, temporalConfig }: AppDeps,
     response: preferencesResponse,
     handler: async ({ caller }) => {
       const saved = (await preferencesOf(store, [caller.id])).get(caller.id);
-      if (saved) return { ...saved, isDefault: false };
-      return { ...defaultPreferences((await currentPolicy(store)).policy.notifications), isDefault: true };
+      if (saved) return presentPreferences(saved, false);
+      return presentPreferences(defaultPreferences((await currentPolicy(store)).policy.notifications), true);
     },
   });
 
   route(api, {
     method: 'put',
     path: '/api/notifications/preferences',
-    summary: '保存我的通知偏好（整份替换）。站内信总会收到一份',
+    summary: '保存我的通知偏好（整份替换）。站内信总会收到一份；群机器人地址须在允许的主机之列',
     tags,
     roles: anyone,
-    body: preferencesSchema,
+    body: preferencesBody,
     response: preferencesResponse,
     handler: async ({ body, caller }) => {
-      await savePreferences(store, caller.id, body);
-      return { ...body, isDefault: false };
+      const prefs: Preferences = { ...body, webhook: body.webhook && { ...body.webhook } };
+      if (prefs.webhook?.secret === redactedSecret) {
+        // ****** keeps the secret saved for this very robot; a new URL needs its secret typed in.
+        const saved = (await preferencesOf(store, [caller.id])).get(caller.id)?.webhook;
+        if (!saved?.secret || saved.url !== prefs.webhook.url)
+          throw invalidFields([
+            { field: 'body.webhook.secret', message: '此地址没有已保存的加签密钥，请填写密钥' },
+          ]);
+        prefs.webhook.secret = saved.secret;
+      }
+      if (!prefs.webhook) delete prefs.webhook;
+      await savePreferences(store, caller.id, prefs);
+      return presentPreferences(prefs, false);
     },
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePolicy, policySchema } from '../../domain/policy';
 import type { Role } from '../../domain/roles';
 import { toIso } from '../../domain/time';
+import { webhookUrlProblem } from '../../domain/webhooks';
 import {
   currentPolicy,
   policyVersion,
@@ -29,7 +30,7 @@ const presentInfo = ({ version, savedAt, savedBy }: PolicyVersionInfo) => ({
   savedBy,
 });
 
-export function policyRoutes({ store }: AppDeps, api: Api) {
+export function policyRoutes({ config, store }: AppDeps, api: Api) {
   const tags = ['policy'];
 
   route(api, {
@@ -88,6 +89,11 @@ export function policyRoutes({ store }: AppDeps, api: Api) {
       const parsed = parsePolicy(body);
       if (!parsed.ok)
         throw invalidFields(parsed.errors.map(({ path, message }) => ({ field: path || 'body', message })));
+      // The worker would refuse a webhook off the allow-list; say so now, not at the first escalation.
+      const hook = parsed.policy.notifications.inspectionOffice?.webhook;
+      const problem = hook && webhookUrlProblem(hook.url, config.WEBHOOK_ALLOWED_HOSTS);
+      if (problem)
+        throw invalidFields([{ field: 'notifications.inspectionOffice.webhook.url', message: problem }]);
       const saved = await savePolicy(store, parsed.policy, caller.id);
       return { ...presentInfo(saved), policy: saved.policy, created: saved.created };
     },
