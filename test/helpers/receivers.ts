@@ -41,7 +41,9 @@ export async function startSmtpSink() {
 }
 
 export interface ReceivedRequest {
+  /** Without the query string, which is in `query`. */
   path: string;
+  query: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
 }
@@ -54,9 +56,11 @@ export async function startHttpReceiver() {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = req.url ?? '/';
+      const url = new URL(req.url ?? '/', 'http://receiver');
+      const path = url.pathname;
       requests.push({
         path,
+        query: Object.fromEntries(url.searchParams),
         headers: req.headers,
         body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
       });

@@ -21,8 +21,14 @@ import { createNamespace } from './namespace';
 // The SDK's INFO lines (worker state changes) drown test output; warnings still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-/** `notifications`: the worker's delivery settings (senders pointed at the test's receivers). */
-export async function startStack(options: Pick<ActivityDeps, 'notifications'> = {}) {
+/**
+ * `notifications`: the worker's delivery settings (senders pointed at the test's receivers);
+ * `env`: more settings for the API's configuration (e.g. WEBHOOK_ALLOWED_HOSTS).
+ */
+export async function startStack({
+  env: extraEnv = {},
+  ...options
+}: Pick<ActivityDeps, 'notifications'> & { env?: Record<string, string> } = {}) {
   const address = required('HUIYIN_TEST_TEMPORAL');
   const dbUri = `${required('HUIYIN_TEST_MONGODB')}/huiyin_${randomUUID().slice(0, 8)}`;
   const taskQueue = `test-${randomUUID()}`;
@@ -34,7 +40,7 @@ export async function startStack(options: Pick<ActivityDeps, 'notifications'> = 
     TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: 'silent',
   };
-  const config = loadAppConfig({ ...env, NODE_ENV: 'test' });
+  const config = loadAppConfig({ ...extraEnv, ...env, NODE_ENV: 'test' });
   const temporalConfig = loadTemporalConfig(env);
 
   const store = await connectStore(dbUri);

@@ -1,8 +1,9 @@
 /**
  * Notifications end to end on the real dev server and FerretDB: ladder steps and digests become outbox
  * rows, the dispatcher workflow delivers them to a real SMTP server and a local HTTP receiver (SMS
- * gateway, WeCom robot, JSON webhook), and the API shows outbox, inbox and preferences.
+ * gateway, WeCom and DingTalk robots, JSON webhook), and the API shows outbox, inbox and preferences.
  */
+import { createHmac } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { createActivities } from '../../activities';
@@ -37,10 +38,13 @@ let http: Awaited<ReturnType<typeof startHttpReceiver>>;
 let notifications: NotificationDeps;
 let activities: ReturnType<typeof createActivities>;
 
+/** The robots' hosts and the local receiver; `localhost` names the same receiver but is not listed. */
+const WEBHOOK_ALLOWED_HOSTS = 'oapi.dingtalk.com,qyapi.weixin.qq.com,http://127.0.0.1';
+
 beforeAll(async () => {
   [smtp, http] = await Promise.all([startSmtpSink(), startHttpReceiver()]);
   // The worker's own wiring: environment → config → senders.
-  const app = loadAppConfig({ NODE_ENV: 'test', PUBLIC_URL: `https://${domain}` });
+  const app = loadAppConfig({ NODE_ENV: 'test', PUBLIC_URL: `https://${domain}`, WEBHOOK_ALLOWED_HOSTS });
   const notify = loadNotifyConfig(app, {
     SMTP_URL: smtp.url,
     MAIL_FROM: `回音 Huiyin <huiyin@${domain}>`,
@@ -54,7 +58,7 @@ beforeAll(async () => {
     leaseMs: 600_000,
     digestTime: '09:00',
   };
-  stack = await startStack({ notifications });
+  stack = await startStack({ notifications, env: { WEBHOOK_ALLOWED_HOSTS } });
   activities = createActivities({ store: stack.store, notifications });
   await seedDemoDirectory(stack.store);
   const users = directory(stack.store, 'users');
@@ -603,6 +607,169 @@ describe('the API', () => {
       .send({ userId: 'nobody' })
       .expect(404);
     expect(res.body.error.message).toContain('nobody');
+  });
+});
+
+describe('webhooks to group robots', () => {
+  const secret = `SEC${'a1b2c3d4'.repeat(8)}`;
+  const robot = () => http.url('/dingtalk/robot/send?access_token=li-robot');
+  const preferences = (id: string) => ({
+    get: async () =>
+      request(stack.app)
+        .get('/api/notifications/preferences')
+        .set('authorization', await token('member', id))
+        .expect(200),
+    put: async (body: object, status = 200) =>
+      request(stack.app)
+        .put('/api/notifications/preferences')
+        .set('authorization', await token('member', id))
+        .send(body)
+        .expect(status),
+  });
+  const sendTest = async (userId: string) =>
+    request(stack.app)
+      .post('/api/notifications/test')
+      .set('authorization', await token('admin', 'admin'))
+      .set('x-request-id', `webhook-${userId}-${Date.now()}`)
+      .send({ userId })
+      .expect(201);
+
+  it('signs a DingTalk robot set through the API with timestamp and sign, never showing the secret', async () => {
+    const li = preferences('member-li');
+    const webhook = { url: robot(), format: 'dingtalk', secret };
+    const saved = await li.put({ channels: ['webhook'], webhook });
+    expect(saved.body.webhook).toEqual({ ...webhook, secret: '******' });
+    const shown = await li.get();
+    expect(shown.body).toEqual({
+      channels: ['webhook'],
+      digest: true,
+      webhook: saved.body.webhook,
+      isDefault: false,
+    });
+    // A form that saves what it was shown keeps the secret.
+    await li.put({ channels: shown.body.channels, webhook: shown.body.webhook, digest: false });
+    expect(await stack.store.preferences.findById('member-li').lean()).toMatchObject({
+      digest: false,
+      webhook: { url: robot(), format: 'dingtalk', secret },
+    });
+
+    const before = Date.now();
+    const res = await sendTest('member-li');
+    expect(res.body).toMatchObject({ rows: 2, delivery: { sent: 2 } });
+    const key = `test:${res.body.workflowId}:member-li:webhook`;
+    const [received, ...more] = http
+      .at('/dingtalk/robot/send')
+      .filter((r) => r.headers['idempotency-key'] === key);
+    expect(more).toEqual([]);
+    expect(received.query).toEqual({
+      access_token: 'li-robot',
+      timestamp: expect.stringMatching(/^\d{13}$/),
+      sign: expect.any(String),
+    });
+    const timestamp = Number(received.query.timestamp);
+    expect(timestamp).toBeGreaterThanOrEqual(before);
+    expect(timestamp).toBeLessThanOrEqual(Date.now());
+    expect(received.query.sign).toBe(
+      createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64'),
+    );
+    expect(received.body).toEqual({
+      msgtype: 'text',
+      text: { content: expect.stringContaining('测试消息') },
+    });
+
+    // An admin sees where the row went, but not the secret.
+    const outbox = await request(stack.app)
+      .get('/api/notifications/outbox?recipient=member-li&channel=webhook')
+      .set('authorization', await token('admin', 'admin'))
+      .expect(200);
+    expect(outbox.body.items.map((r: { address: unknown }) => r.address)).toEqual([
+      { webhook: { url: robot(), format: 'dingtalk', secret: '******' } },
+    ]);
+    for (const body of [saved.body, shown.body, outbox.body])
+      expect(JSON.stringify(body)).not.toContain(secret.slice(3));
+  });
+
+  it('refuses a webhook off the allow-list with 400 naming body.webhook.url', async () => {
+    const wang = preferences('member-wang');
+    const offList = [
+      'http://169.254.169.254/latest/meta-data/',
+      'https://oapi.dingtalk.com.evil.example/robot/send',
+      'https://evil.oapi.dingtalk.com/robot/send',
+      http.url('/hook').replace('127.0.0.1', 'localhost'), // the receiver itself, by a name not listed
+    ];
+    for (const url of offList) {
+      const res = await wang.put({ channels: ['webhook'], webhook: { url, format: 'dingtalk' } }, 400);
+      expect(res.body.error.message).toContain('body.webhook.url');
+      expect(res.body.error.message).toContain('WEBHOOK_ALLOWED_HOSTS');
+    }
+    const plain = await wang.put(
+      { channels: ['webhook'], webhook: { url: 'http://oapi.dingtalk.com/robot/send' } },
+      400,
+    );
+    expect(plain.body.error.message).toBe(
+      '参数 body.webhook.url 无效：主机 oapi.dingtalk.com 只接受 https 地址',
+    );
+
+    // A secret goes with a DingTalk robot only; ****** keeps a saved one, and there is none for this URL.
+    const wecom = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k';
+    for (const webhook of [
+      { url: wecom, format: 'wecom', secret },
+      { url: robot(), format: 'dingtalk', secret: '******' },
+    ]) {
+      const res = await wang.put({ channels: ['webhook'], webhook }, 400);
+      expect(res.body.error.message).toContain('body.webhook.secret');
+      expect(res.body.error.message).not.toContain(secret.slice(3));
+    }
+    expect(await stack.store.preferences.findById('member-wang').lean()).toBeNull();
+  });
+
+  it('fails a stored URL that is off the list at delivery, at once, without calling it', async () => {
+    // Saved around the API (or before the list was narrowed): the worker checks again.
+    const url = http.url('/off-list').replace('127.0.0.1', 'localhost');
+    await savePreferences(stack.store, 'member-wang', {
+      channels: ['webhook'],
+      digest: true,
+      webhook: { url, format: 'json' },
+    });
+    const res = await sendTest('member-wang');
+    expect(res.body).toMatchObject({ rows: 2, delivery: { sent: 1, failed: 1 } });
+    expect(
+      await stack.store.outbox.findById(`test:${res.body.workflowId}:member-wang:webhook`).lean(),
+    ).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: expect.stringContaining('WEBHOOK_ALLOWED_HOSTS'),
+    });
+    expect(http.at('/off-list')).toEqual([]);
+  });
+
+  it("refuses the inspection office's robot in the policy when off the list, or with a secret", async () => {
+    const admin = await token('admin', 'admin');
+    const { policy } = (await request(stack.app).get('/api/policy').set('authorization', admin).expect(200))
+      .body;
+    const withOffice = (webhook: object) => ({
+      ...policy,
+      notifications: { ...policy.notifications, inspectionOffice: { name: '督查室', webhook } },
+    });
+    const offList = await request(stack.app)
+      .put('/api/policy')
+      .set('authorization', admin)
+      .send(withOffice({ url: 'https://hooks.internal.example/notify', format: 'json' }))
+      .expect(400);
+    expect(offList.body.error.message).toContain('notifications.inspectionOffice.webhook.url');
+    const secretInPolicy = await request(stack.app)
+      .put('/api/policy')
+      .set('authorization', admin)
+      .send(
+        withOffice({
+          url: 'https://oapi.dingtalk.com/robot/send?access_token=x',
+          format: 'dingtalk',
+          secret,
+        }),
+      )
+      .expect(400);
+    expect(secretInPolicy.body.error.message).toContain('notifications.inspectionOffice.webhook');
+    expect(secretInPolicy.body.error.message).not.toContain(secret.slice(3));
   });
 });
 
