@@ -31,6 +31,14 @@ export type MailTarget = { smtp: string } | { dir: string } | undefined;
 const mailTarget = (smtp: string | undefined, demoDir: string | undefined): MailTarget =>
   smtp ? { smtp } : demoDir ? { dir: demoDir } : undefined;
 
+/** Where e-mail goes, fit for logs: the SMTP host without user or password, or the demo directory. */
+export function describeMailTarget(mail: MailTarget): string {
+  if (!mail) return 'off (set SMTP_URL)';
+  if ('dir' in mail)
+    return `${path.relative(process.cwd(), mail.dir) || mail.dir}/   (demo: one .eml file per message)`;
+  return `SMTP ${new URL(mail.smtp).host}`;
+}
+
 export type NotifyConfig = ReturnType<typeof loadNotifyConfig>;
 
 export function loadNotifyConfig(app: AppConfig, env: NodeJS.ProcessEnv = process.env) {

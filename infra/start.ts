@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { loadAppConfig } from '../config';
-import { loadNotifyConfig, type MailTarget } from '../notify.config';
+import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { loadTemporalConfig } from '../temporal.config';
 import { canConnect, startFerretDb, startProcess, startTemporalDev, type Managed } from './processes';
 
@@ -55,7 +55,7 @@ async function main() {
   say(`Workspace  ${app.PUBLIC_URL.replace(/\/$/, '')}/   (web: board, inbox, /items/<id>)`);
   if (localTemporal) say(`Temporal   ${temporal.TEMPORAL_UI_URL}   (Web UI)`);
   say(`logs       ${path.relative(process.cwd(), logDir) || logDir}/`);
-  say(`mail       ${mailSink(loadNotifyConfig(app).mail)}`);
+  say(`mail       ${describeMailTarget(loadNotifyConfig(app).mail)}`);
   say('Ctrl-C stops everything.');
 
   for (const proc of running) {
@@ -66,14 +66,6 @@ async function main() {
       }
     });
   }
-}
-
-/** Where e-mail goes, without the SMTP password. */
-function mailSink(mail: MailTarget): string {
-  if (!mail) return 'off (set SMTP_URL)';
-  if ('dir' in mail)
-    return `${path.relative(process.cwd(), mail.dir) || mail.dir}/   (demo: one .eml file per message)`;
-  return `SMTP ${new URL(mail.smtp).host}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createSenders } from '../activities/channels';
 import { loadAppConfig } from '../config';
-import { loadNotifyConfig } from '../notify.config';
+import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { connectStore } from '../store';
 import { seedCalendar } from '../store/calendar';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
@@ -22,7 +22,11 @@ async function main() {
 
   const notify = loadNotifyConfig(app);
   const senders = createSenders(notify);
-  log.info({ channels: Object.keys(senders), mail: notify.mail ?? 'off' }, 'notification channels');
+  // Never the SMTP URL itself: it may carry the password.
+  log.info(
+    { channels: Object.keys(senders), mail: describeMailTarget(notify.mail) },
+    'notification channels',
+  );
 
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const worker = await createWorker({

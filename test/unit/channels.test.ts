@@ -12,7 +12,7 @@ import {
 import { ConfigError, loadAppConfig } from '../../config';
 import { preferencesSchema, redactAddress, redactedSecret } from '../../domain/notifications';
 import { parseAllowedHosts, webhookUrlProblem } from '../../domain/webhooks';
-import { loadNotifyConfig } from '../../notify.config';
+import { describeMailTarget, loadNotifyConfig } from '../../notify.config';
 import type { OutboxRow } from '../../store/outbox';
 import { startHttpReceiver } from '../helpers/receivers';
 
@@ -26,6 +26,12 @@ describe('loadNotifyConfig', () => {
     });
     const production = loadAppConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
     expect(loadNotifyConfig(production, {}).mail).toBeUndefined();
+  });
+
+  it('describes the mail target for logs without the SMTP password', () => {
+    const mail = loadNotifyConfig(demo, { SMTP_URL: 'smtps://huiyin:s3cret@mail.example.gov.cn:465' }).mail;
+    expect(describeMailTarget(mail)).toBe('SMTP mail.example.gov.cn:465');
+    expect(describeMailTarget(undefined)).toBe('off (set SMTP_URL)');
   });
 
   it('names a bad variable', () => {
