@@ -8,7 +8,7 @@
 import { Mutex } from 'async-mutex';
 import { Schema, type Connection } from 'mongoose';
 import type { Store } from './index';
-import { isDuplicateKey } from './mongo';
+import { insertOnce, isDuplicateKey } from './mongo';
 
 const counterSchema = new Schema(
   { _id: { type: String }, seq: { type: Number, required: true } },
@@ -59,15 +59,8 @@ async function retryDuplicate<T>(write: () => Promise<T>): Promise<T> {
 }
 
 /** Claims value `seq` of counter `name`; false when another caller already has it. */
-async function claim(store: Store, name: string, seq: number): Promise<boolean> {
-  try {
-    await store.sequenceClaims.create({ _id: `${name}:${seq}` });
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
-}
+const claim = (store: Store, name: string, seq: number): Promise<boolean> =>
+  insertOnce(store.sequenceClaims, { _id: `${name}:${seq}` });
 
 /** Callers in one process take turns, so they never walk over each other's claims. */
 const turns = new Mutex();

@@ -5,7 +5,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { DirectoryCollection, DirectoryRecords } from '../domain/directory';
 import type { Store } from './index';
-import { isDuplicateKey } from './mongo';
+import { insertOnce } from './mongo';
 
 const code = { type: String, required: true };
 const optionalCode = { type: String };
@@ -89,15 +89,7 @@ export function directory<C extends DirectoryCollection>(store: Store, collectio
     },
 
     /** Inserts a new record; false when one with that id already exists. */
-    async create(record: R): Promise<boolean> {
-      try {
-        await model.create(toDoc(record));
-        return true;
-      } catch (err) {
-        if (isDuplicateKey(err)) return false;
-        throw err;
-      }
-    },
+    create: (record: R): Promise<boolean> => insertOnce(model, toDoc(record)),
 
     /** Creates or replaces the whole record. */
     async put(record: R): Promise<void> {

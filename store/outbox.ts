@@ -7,7 +7,7 @@
 import { Schema, type Connection } from 'mongoose';
 import type { Address, Channel } from '../domain/notifications';
 import type { Store } from './index';
-import { isDuplicateKey } from './mongo';
+import { insertOnce, isDuplicateKey } from './mongo';
 
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];
@@ -151,20 +151,16 @@ export async function claimDue(
 }
 
 /** Inserts the claim's key; false when another dispatcher already holds this claim of the row. */
-async function takeClaim(store: Store, key: string, owner: string, now: Date): Promise<boolean> {
-  try {
-    await store.outboxClaims.create({ _id: key, owner, at: now });
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
-}
+const takeClaim = (store: Store, key: string, owner: string, now: Date): Promise<boolean> =>
+  insertOnce(store.outboxClaims, { _id: key, owner, at: now });
 
-/** The row if `owner` still holds it (not sent meanwhile, lease not passed on). */
+/**
+ * The row if `owner` still holds it (not sent meanwhile, lease not passed on). Read by `_id` alone, the
+ * one filter FerretDB v1 answers from an index rather than by reading the whole collection.
+ */
 export async function claimedRow(store: Store, id: string, owner: string): Promise<OutboxRow | undefined> {
-  const row = await store.outbox.findOne({ _id: id, status: 'sending', claimedBy: owner }).lean<OutboxRow>();
-  return row ?? undefined;
+  const row = await store.outbox.findById(id).lean<OutboxRow>();
+  return row?.status === 'sending' && row.claimedBy === owner ? row : undefined;
 }
 
 const released = { claimedBy: '', leaseUntil: '' };
