@@ -1,3 +1,4 @@
+import { insertOnce } from '../store/mongo';
 import type { ActivityDeps } from './deps';
 
 export interface TimelineInput {
@@ -15,11 +16,8 @@ export function timelineActivities({ store }: ActivityDeps) {
   return {
     async recordTimeline(entry: TimelineInput): Promise<void> {
       const { key, at, ...rest } = entry;
-      await store.timeline.updateOne(
-        { key },
-        { $setOnInsert: { key, at: new Date(at), ...rest } },
-        { upsert: true },
-      );
+      // An insert, not an upsert by key: FerretDB v1 would read the whole timeline to find the key.
+      await insertOnce(store.timeline, { _id: key, key, at: new Date(at), ...rest });
     },
   };
 }

@@ -20,7 +20,9 @@ export async function connectStore(uri: string): Promise<Store> {
 
 const timelineSchema = new Schema(
   {
-    /** Idempotency key: workflow id + step, so a retried activity never writes twice. */
+    /** The idempotency key (workflow id + step), so that recording looks up no more than an `_id`. */
+    _id: { type: String, required: true },
+    /** The same key (entries before it became the `_id` had ObjectIds): a retry never writes twice. */
     key: { type: String, required: true, unique: true },
     itemId: { type: String, required: true, index: true },
     at: { type: Date, required: true },

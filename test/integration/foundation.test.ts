@@ -1,4 +1,6 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
+import { timelineActivities } from '../../activities/timeline';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -42,6 +44,34 @@ describe('round trip API → Temporal → worker → database', () => {
       .expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_request' });
     expect(res.body.error.message).toContain('body.workingDays');
+  });
+});
+
+describe('timeline', () => {
+  test('a retried entry is recorded once, under its key, also beside an entry stored with an ObjectId', async () => {
+    const { recordTimeline } = timelineActivities({ store: stack.store });
+    const entry = {
+      itemId: 'timeline-test',
+      at: Date.parse('2026-11-02T01:00:00Z'),
+      kind: 'note',
+      label: '记录',
+    };
+    await recordTimeline({ ...entry, key: 'timeline-test:1' });
+    await recordTimeline({ ...entry, key: 'timeline-test:1', label: '重试' });
+    // How entries were stored before their key became the _id.
+    await stack.store.timeline.collection.insertOne({
+      _id: new Types.ObjectId() as never,
+      ...entry,
+      key: 'timeline-test:0',
+      at: new Date(entry.at),
+    });
+    await recordTimeline({ ...entry, key: 'timeline-test:0' });
+    const entries = await stack.store.timeline.find({ itemId: 'timeline-test' }).sort({ key: 1 }).lean();
+    expect(entries.map((e) => [e.key, e.label])).toEqual([
+      ['timeline-test:0', '记录'],
+      ['timeline-test:1', '记录'],
+    ]);
+    expect(entries[1]._id).toBe('timeline-test:1');
   });
 });
 
