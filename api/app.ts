@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
 import { OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { createAuth } from './auth';
 import type { AppDeps } from './deps';
@@ -24,6 +25,8 @@ import { proposalRoutes } from './routes/proposals';
 import { webRoutes } from './web';
 
 export function createApp(deps: AppDeps) {
+  // People read the validation messages of a 400 (the workspace shows them): zod's Chinese locale.
+  z.config(z.locales.zhCN());
   const app = express();
   const api: Api = { router: Router(), registry: createRegistry(), auth: createAuth(deps.config) };
 
