@@ -4,8 +4,8 @@ import { z } from 'zod';
 
 export const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => DateTime.fromISO(s).isValid, 'is not a real calendar date');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '须为日期 YYYY-MM-DD')
+  .refine((s) => DateTime.fromISO(s).isValid, '不是有效的日期');
 
 export const deadlineSchema = z.object({
   due: isoDate,
@@ -19,3 +19,26 @@ export const deadlineSchema = z.object({
 
 /** Free text a person writes: trimmed, not blank, bounded. */
 export const text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
+
+/**
+ * What the caller may do now, as item details list it: one link per action with its Chinese label and
+ * where to POST it. The workspace shows these; the API checks each action again when it arrives.
+ */
+export const actionLinksSchema = (names: readonly string[]) =>
+  z
+    .array(
+      z.object({
+        name: z.enum(names as [string, ...string[]]),
+        label: z.string(),
+        method: z.literal('POST'),
+        path: z.string(),
+      }),
+    )
+    .describe('What the caller may do now');
+
+export const actionLink = (name: string, label: string, path: string) => ({
+  name,
+  label,
+  method: 'POST' as const,
+  path,
+});

@@ -9,16 +9,11 @@ import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '../config';
-import {
-  followUpActionLabels,
-  followUpActionParty,
-  followUpOutcomeLabels,
-  followUpStatusLabels,
-} from '../domain/follow-up';
+import { followUpOutcomeLabels, followUpStatusLabels } from '../domain/follow-up';
 import { stepKindLabels } from '../domain/ladder';
 import { contactMethodLabels, proposalStatusLabels, unitRoleLabels } from '../domain/proposal';
 import { roleLabels } from '../domain/roles';
-import { postingActionLabels, postingActivityLabels, postingStatusLabels } from '../domain/supervision';
+import { postingActivityLabels, postingStatusLabels } from '../domain/supervision';
 import { demoDirectory } from '../store/demo';
 import { currentPolicy } from '../store/policy';
 import type { AppDeps } from './deps';
@@ -35,19 +30,15 @@ export function webConfig(config: AppConfig) {
     demoUsers: config.demo
       ? users.map((u) => ({ username: u.id, name: u.name, roles: u.roles, place: placeOf(u) ?? null }))
       : [],
-    /** Who takes each follow-up action: the item's responder, its sender, or committee staff. */
-    followUpParties: followUpActionParty,
     labels: {
       roles: roleLabels,
       proposalStatuses: proposalStatusLabels,
       unitRoles: unitRoleLabels,
       contactMethods: contactMethodLabels,
       followUpStatuses: followUpStatusLabels,
-      followUpActions: followUpActionLabels,
       followUpOutcomes: followUpOutcomeLabels,
       postingStatuses: postingStatusLabels,
       postingActivities: postingActivityLabels,
-      postingActions: postingActionLabels,
       stepKinds: stepKindLabels,
     },
   };

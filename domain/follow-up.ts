@@ -394,6 +394,25 @@ export const maySee = (caller: Caller, { sender, responder }: Parties) =>
   (sender.groupId !== undefined && belongsToGroup(caller, sender.groupId)) ||
   (sender.userIds?.includes(caller.id) ?? false);
 
+/** The actions that fit each open status; committee staff may withdraw an item in any. */
+const stageActions: Partial<Record<FollowUpStatus, FollowUpAction[]>> = {
+  awaitingAcknowledgement: ['acknowledge'],
+  awaitingResponse: ['respond'],
+  awaitingEvaluation: ['evaluate', 'sendBack'],
+  implementing: ['checkIn', 'reportDone'],
+};
+
+/** What `caller` may do on `item` now (the detail's `actions`; each is checked again when sent). */
+export function followUpActionsFor(
+  caller: Caller,
+  item: Parties & Pick<FollowUpView, 'status' | 'sendBacksLeft'>,
+): FollowUpAction[] {
+  if (item.status === 'closed') return [];
+  return [...(stageActions[item.status] ?? []), 'withdraw' as const].filter(
+    (action) => (action !== 'sendBack' || item.sendBacksLeft > 0) && mayAct(caller, item, action),
+  );
+}
+
 export function mayAct(caller: Caller, item: Parties, action: FollowUpAction): boolean {
   switch (followUpActionParty[action]) {
     case 'responder':

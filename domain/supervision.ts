@@ -6,7 +6,7 @@
 import type { Deadline } from './deadline';
 import type { FollowUpStatus, FollowUpView, Refusal } from './follow-up';
 import type { Policy } from './policy';
-import { belongsToGroup, belongsToUnit, seesEverything, type Caller } from './roles';
+import { belongsToGroup, belongsToUnit, hasRole, seesEverything, type Caller } from './roles';
 import { addDays, dateOf } from './time';
 
 /** A business key of codes and a date: no personal data (architecture.md). */
@@ -142,6 +142,35 @@ export function postingRefusal(
     return { code: 'activity_before_posting', message: `活动日期 ${command.date} 早于派驻开始日 ${start}` };
   return undefined;
 }
+
+export type PostingAction = PostingCommand['action'];
+
+/**
+ * Committee staff log activities on any posting and end its term early; a group's supervisors send
+ * its letters and, with its secretary, log its activities.
+ */
+export function mayActOnPosting(
+  caller: Caller,
+  posting: Pick<PostingInput, 'groupId'>,
+  action: PostingAction,
+): boolean {
+  const staff = hasRole(caller, 'committee', 'admin');
+  const ownGroup = belongsToGroup(caller, posting.groupId);
+  switch (action) {
+    case 'logActivity':
+      return staff || (ownGroup && hasRole(caller, 'supervisor', 'secretary'));
+    case 'sendLetter':
+      return ownGroup && hasRole(caller, 'supervisor');
+    case 'endTerm':
+      return staff;
+  }
+}
+
+/** What `caller` may do on `posting` now (the detail's `actions`; each is checked again when sent). */
+export const postingActionsFor = (caller: Caller, posting: Pick<PostingView, 'groupId' | 'status'>) =>
+  posting.status === 'active'
+    ? (Object.keys(postingActionLabels) as PostingAction[]).filter((a) => mayActOnPosting(caller, posting, a))
+    : [];
 
 /** A group sees its own postings, a department those to it; body-wide roles see all. */
 export const maySeePosting = (caller: Caller, posting: Pick<PostingInput, 'groupId' | 'departmentId'>) =>

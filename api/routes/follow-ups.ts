@@ -10,6 +10,7 @@ import { codeSchema } from '../../domain/directory';
 import {
   followUpActionLabels,
   followUpActionParty,
+  followUpActionsFor,
   followUpStatuses,
   followUpWorkflowId,
   maySee,
@@ -38,7 +39,7 @@ import {
   type StartOutcome,
 } from '../idempotency';
 import { route, type Api } from '../route';
-import { text } from '../schemas';
+import { actionLink, actionLinksSchema, text } from '../schemas';
 import { runUpdate } from '../updates';
 
 const tags = ['follow-ups'];
@@ -363,6 +364,7 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
       timeline: z.array(
         z.object({ at: z.string(), kind: z.string(), label: z.string(), actor: z.string().optional() }),
       ),
+      actions: actionLinksSchema(Object.keys(actionRoutes)),
     }),
     handler: async ({ params: { id }, caller }) => {
       const item = await visibleItem(deps, id, caller);
@@ -383,6 +385,13 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
         ...presentFollowUp(item),
         clocks: clocks.map((c) => ({ ...c, escalation: c.escalation ?? null })),
         timeline: timeline.map((e) => ({ ...e, at: toIso(e.at.getTime()), actor: e.actor ?? undefined })),
+        actions: followUpActionsFor(caller, item).map((action) =>
+          actionLink(
+            action,
+            followUpActionLabels[action],
+            `/api/follow-ups/${id}/${actionRoutes[action].path}`,
+          ),
+        ),
       };
     },
   });

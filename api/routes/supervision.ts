@@ -10,10 +10,14 @@ import { followUpWorkflowId } from '../../domain/follow-up';
 import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
 import {
   figuresBy,
+  mayActOnPosting,
   maySeePosting,
+  postingActionLabels,
+  postingActionsFor,
   postingActivityKinds,
   postingWorkflowId,
   supervisionFigures,
+  type PostingAction,
   type LetterFacts,
   type PostingCommand,
   type PostingView,
@@ -27,7 +31,7 @@ import type { AppDeps } from '../deps';
 import { forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { idempotencyHeaders, idempotencyResponses, keyedUpdate } from '../idempotency';
 import { route, type Api } from '../route';
-import { isoDate, text } from '../schemas';
+import { actionLink, actionLinksSchema, isoDate, text } from '../schemas';
 import { runUpdate } from '../updates';
 
 const tags = ['supervision'];
@@ -50,6 +54,13 @@ const fromPostingDoc = ({ _id, startedAt, ...rest }: PostingDoc): PostingView =>
   postingId: _id,
   startedAt: startedAt.getTime(),
 });
+
+/** Where each posting action is sent, below `/api/postings/:id/`. */
+const actionPaths: Record<PostingAction, string> = {
+  logActivity: 'activities',
+  sendLetter: 'letters',
+  endTerm: 'end',
+};
 
 const presentPosting = (posting: PostingView) => ({
   ...posting,
@@ -163,8 +174,8 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     keyed: { key: string | undefined; at: string; body: unknown },
   ) {
     const posting = await visiblePosting(id, caller);
-    if (!seesEverything(caller) && caller.groupId !== posting.groupId)
-      throw forbidden('只有本监督小组可以在派驻中记录活动或发出建议书');
+    if (!mayActOnPosting(caller, posting, cmd.action))
+      throw forbidden(`只有本监督小组或委员会办公室可以在派驻中${postingActionLabels[cmd.action]}`);
     const { updateId, first } = await keyedUpdate(deps, {
       caller,
       key: keyed.key,
@@ -239,8 +250,16 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     tags,
     roles: readers,
     params,
-    response: postingSchema,
-    handler: async ({ params: { id }, caller }) => presentPosting(await visiblePosting(id, caller)),
+    response: postingSchema.extend({ actions: actionLinksSchema(Object.keys(actionPaths)) }),
+    handler: async ({ params: { id }, caller }) => {
+      const posting = await visiblePosting(id, caller);
+      return {
+        ...presentPosting(posting),
+        actions: postingActionsFor(caller, posting).map((action) =>
+          actionLink(action, postingActionLabels[action], `/api/postings/${id}/${actionPaths[action]}`),
+        ),
+      };
+    },
   });
 
   const activitySchema = z.object({
@@ -278,7 +297,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
 
   route(api, {
     method: 'post',
-    path: '/api/postings/:id/activities',
+    path: `/api/postings/:id/${actionPaths.logActivity}`,
     summary: '记录一次走访调研、暗访或座谈会议（本小组成员或秘书）',
     tags,
     roles: ['supervisor', 'secretary', 'committee', 'admin'],
@@ -311,7 +330,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
 
   route(api, {
     method: 'post',
-    path: '/api/postings/:id/letters',
+    path: `/api/postings/:id/${actionPaths.sendLetter}`,
     summary: '发出民主监督建议书：成为被监督单位的跟踪事项（按现行规则签收、答复、评价）',
     tags,
     roles: ['supervisor'],
@@ -337,7 +356,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
 
   route(api, {
     method: 'post',
-    path: '/api/postings/:id/end',
+    path: `/api/postings/:id/${actionPaths.endTerm}`,
     summary: '提前结束派驻：生成履职报告；未办结的建议书继续办理',
     tags,
     roles: ['committee', 'admin'],

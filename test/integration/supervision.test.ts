@@ -64,6 +64,18 @@ describe('a posting', () => {
     expect((await get('/api/postings', 'supervisor-other')).body.items).toEqual([]);
     expect((await get(`/api/postings/${postingId}`, 'supervisor-other')).status).toBe(403);
     expect((await get('/api/postings/nope', 'committee')).status).toBe(404);
+    const actionsOf = async (who: Person) =>
+      (await get(`/api/postings/${postingId}`, who)).body.actions.map((a: { name: string }) => a.name);
+    expect(await actionsOf('supervisor-he')).toEqual(['logActivity', 'sendLetter']);
+    expect(await actionsOf('group-secretary')).toEqual(['logActivity']);
+    expect(await actionsOf('committee')).toEqual(['logActivity', 'endTerm']);
+    expect(await actionsOf('ecology')).toEqual([]);
+    expect((await get(`/api/postings/${postingId}`, 'committee')).body.actions).toContainEqual({
+      name: 'endTerm',
+      label: '结束派驻',
+      method: 'POST',
+      path: `/api/postings/${postingId}/end`,
+    });
     expect((await get('/api/postings', 'housing')).status).toBe(403);
   });
 
@@ -126,6 +138,14 @@ describe('a letter', () => {
     expect((await get(path(), 'housing')).status).toBe(403);
     expect((await get(path(), 'supervisor-other')).status).toBe(403);
     expect((await get('/api/follow-ups', 'housing')).body.items).toEqual([]);
+    // What each may do now, with where to send it.
+    expect((await get(path(), 'ecology')).body.actions).toEqual([
+      { name: 'acknowledge', label: '签收', method: 'POST', path: path('/acknowledge') },
+    ]);
+    expect((await get(path(), 'supervisor-he')).body.actions).toEqual([]);
+    expect((await get(path(), 'committee')).body.actions.map((a: { name: string }) => a.name)).toEqual([
+      'withdraw',
+    ]);
     expect(
       (await get('/api/follow-ups', 'ecology')).body.items.map((i: { followUpId: string }) => i.followUpId),
     ).toEqual([letterId]);

@@ -120,7 +120,6 @@ describe('static files', () => {
     });
     expect(res.body.labels.proposalStatuses.handling).toBe('办理中');
     expect(res.body.labels.stepKinds.chaseNotice).toBe('催办通知');
-    expect(res.body.followUpParties.acknowledge).toBe('responder');
     // Proposers rate on the policy's scale but cannot read /api/policy.
     expect(res.body.ratingScales.satisfaction).toContainEqual({ code: 'satisfied', label: '满意' });
   });

@@ -1,5 +1,6 @@
 import {
   afterResponse,
+  followUpActionsFor,
   followUpRefusal,
   followUpView,
   initialFollowUpState,
@@ -173,6 +174,22 @@ describe('who sees and acts', () => {
     expect(mayAct(secretary, letter, 'evaluate')).toBe(false);
     expect(mayAct(caller({ roles: ['committee'] }), letter, 'withdraw')).toBe(true);
     expect(mayAct(department, letter, 'withdraw')).toBe(false);
+  });
+
+  it('lists what the caller may do now: the status’s actions that are theirs', () => {
+    const committee = caller({ roles: ['committee'] });
+    const at = (status: FollowUpState['status'], sendBacksLeft = 1) => ({ ...letter, status, sendBacksLeft });
+    expect(followUpActionsFor(department, at('awaitingAcknowledgement'))).toEqual(['acknowledge']);
+    expect(followUpActionsFor(supervisor, at('awaitingAcknowledgement'))).toEqual([]);
+    expect(followUpActionsFor(committee, at('awaitingAcknowledgement'))).toEqual(['withdraw']);
+    expect(followUpActionsFor(supervisor, at('awaitingEvaluation'))).toEqual(['evaluate', 'sendBack']);
+    expect(followUpActionsFor(supervisor, at('awaitingEvaluation', 0))).toEqual(['evaluate']);
+    expect(followUpActionsFor(department, at('implementing'))).toEqual(['checkIn', 'reportDone']);
+    expect(followUpActionsFor(committee, at('closed'))).toEqual([]);
+    // A supervisor of another group is no sender.
+    expect(
+      followUpActionsFor(caller({ roles: ['supervisor'], groupId: 'g2' }), at('awaitingEvaluation')),
+    ).toEqual([]);
   });
 
   it('lets named people rate what was sent on their behalf', () => {

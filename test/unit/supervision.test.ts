@@ -3,6 +3,7 @@ import {
   initialPostingState,
   maySeePosting,
   nextQuarter,
+  postingActionsFor,
   postingRefusal,
   quarterOf,
   quartersBetween,
@@ -116,6 +117,18 @@ describe('a posting', () => {
     expect(maySeePosting(caller(['leader']), where)).toBe(true);
     expect(maySeePosting(caller(['supervisor'], { groupId: 'group-other' }), where)).toBe(false);
     expect(maySeePosting(caller(['unit'], { unitId: 'unit-housing' }), where)).toBe(false);
+  });
+
+  it('lets its group log and write, its secretary log, committee staff log and end it', () => {
+    const where = { groupId: 'group-ecology', status: 'active' as const };
+    const caller = (roles: Role[], patch: object = {}) => ({ id: 'u', roles, ...patch });
+    const ours = { groupId: 'group-ecology' };
+    expect(postingActionsFor(caller(['supervisor'], ours), where)).toEqual(['logActivity', 'sendLetter']);
+    expect(postingActionsFor(caller(['secretary'], ours), where)).toEqual(['logActivity']);
+    expect(postingActionsFor(caller(['committee']), where)).toEqual(['logActivity', 'endTerm']);
+    expect(postingActionsFor(caller(['supervisor'], { groupId: 'group-other' }), where)).toEqual([]);
+    expect(postingActionsFor(caller(['department'], { unitId: 'dept-ecology' }), where)).toEqual([]);
+    expect(postingActionsFor(caller(['committee']), { ...where, status: 'ended' })).toEqual([]);
   });
 
   it('takes no command once ended', () => {

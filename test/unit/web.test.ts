@@ -1,15 +1,9 @@
 /** The web workspace's pure logic (web/lib): item ids, deadlines in words, the board, action forms. */
-import { followUpActionParty } from '../../domain/follow-up';
+import { followUpActionLabels } from '../../domain/follow-up';
 import { proposalNumberPattern as domainProposalNumber } from '../../domain/proposal-number';
 import { actionNames } from '../../domain/proposal-actions';
-import {
-  followUpActions,
-  followUpForms,
-  postingActions,
-  postingForms,
-  proposalForms,
-  toBody,
-} from '../../web/lib/actions.js';
+import { postingActionLabels } from '../../domain/supervision';
+import { followUpForms, postingForms, proposalForms, toBody, withForms } from '../../web/lib/actions.js';
 import { boardSections } from '../../web/lib/board.js';
 import { daysBetween, dueStatus, errorText, formatTime, responsibleText } from '../../web/lib/format.js';
 import { itemIdFromPath, itemKinds, itemPath, proposalNumberPattern } from '../../web/lib/items.js';
@@ -130,46 +124,19 @@ describe('actions', () => {
     expect(Object.keys(proposalForms).sort()).toEqual([...actionNames].sort());
   });
 
-  test('every follow-up action has a form and a party', () => {
-    expect(Object.keys(followUpForms).sort()).toEqual(Object.keys(followUpActionParty).sort());
+  test('every follow-up and posting action has a form, and only those', () => {
+    expect(Object.keys(followUpForms).sort()).toEqual(Object.keys(followUpActionLabels).sort());
+    expect(Object.keys(postingForms).sort()).toEqual(Object.keys(postingActionLabels).sort());
   });
 
-  const letter = {
-    status: 'awaitingAcknowledgement',
-    sendBacksLeft: 1,
-    sender: { groupId: 'group-ecology' },
-    responder: { unitId: 'dept-ecology' },
-  };
-  const department = { id: 'ecology', roles: ['department'], unitId: 'dept-ecology' };
-  const supervisor = { id: 'supervisor-he', roles: ['supervisor'], groupId: 'group-ecology' };
-  const committee = { id: 'committee', roles: ['committee'] };
-
-  test('follow-up actions follow the status and the caller’s part', () => {
-    expect(followUpActions(letter, department, followUpActionParty)).toEqual(['acknowledge']);
-    expect(followUpActions(letter, supervisor, followUpActionParty)).toEqual([]);
-    expect(followUpActions(letter, committee, followUpActionParty)).toEqual(['withdraw']);
-    const rating = { ...letter, status: 'awaitingEvaluation' };
-    expect(followUpActions(rating, supervisor, followUpActionParty)).toEqual(['evaluate', 'sendBack']);
-    expect(followUpActions({ ...rating, sendBacksLeft: 0 }, supervisor, followUpActionParty)).toEqual([
-      'evaluate',
+  test('the detail’s actions get their forms; an action the page has no form for asks nothing', () => {
+    const path = '/api/follow-ups/L1/respond';
+    expect(withForms([{ name: 'respond', label: '答复', path }], followUpForms)).toEqual([
+      { label: '答复', path, variants: followUpForms.respond },
     ]);
-    expect(followUpActions({ ...letter, status: 'closed' }, committee, followUpActionParty)).toEqual([]);
-    // A supervisor of another group is no sender.
-    expect(followUpActions(rating, { ...supervisor, groupId: 'group-other' }, followUpActionParty)).toEqual(
-      [],
-    );
-  });
-
-  test('posting actions: the group logs and writes, committee staff end it', () => {
-    const posting = { status: 'active', groupId: 'group-ecology' };
-    expect(postingActions(posting, supervisor)).toEqual(['logActivity', 'sendLetter']);
-    expect(postingActions(posting, { id: 's', roles: ['secretary'], groupId: 'group-ecology' })).toEqual([
-      'logActivity',
+    expect(withForms([{ name: 'newAction', label: '新', path }], followUpForms)[0].variants).toEqual([
+      { fields: [] },
     ]);
-    expect(postingActions(posting, committee)).toEqual(['logActivity', 'endTerm']);
-    expect(postingActions(posting, department)).toEqual([]);
-    expect(postingActions({ ...posting, status: 'ended' }, committee)).toEqual([]);
-    expect(Object.keys(postingForms).sort()).toEqual(['endTerm', 'logActivity', 'sendLetter']);
   });
 
   test('a filled-in form becomes the body the API takes', () => {
@@ -188,18 +155,14 @@ describe('actions', () => {
       ),
     ).toEqual({ leadUnitId: 'unit-housing' });
     expect(
-      toBody(
-        followUpForms.respond.variants[0],
-        { content: '已整改', commitments: '一、加装\n\n二、复查 ' },
-        me,
-      ),
+      toBody(followUpForms.respond[0], { content: '已整改', commitments: '一、加装\n\n二、复查 ' }, me),
     ).toEqual({
       content: '已整改',
       commitments: ['一、加装', '二、复查'],
     });
     expect(
       toBody(
-        postingForms.logActivity.variants[0],
+        postingForms.logActivity[0],
         { kind: 'visit', participants: 'supervisor-he，supervisor-guo' },
         me,
       ),

@@ -1,14 +1,10 @@
 /**
- * The actions a caller may take on an item, and the form of each. Proposals list theirs in the
- * detail (`actions`); follow-up items and postings do not, so their availability is worked out here
- * from the item's status and the caller's part in it — a hint only: the API checks every action again
- * and its refusal is what the page shows.
+ * The form of each action a caller may take on an item. Which actions those are, with their labels
+ * and paths, the item's detail lists (`actions`); the API checks every action again when it arrives.
  *
  * A form is a list of variants (one button each): `fixed` values go into the body as they are, `fields`
  * are asked for. A field's `options` is either a list or the name of a source the page loads.
  */
-import { hasRole } from './board.js';
-
 /**
  * @typedef {{ code: string, label: string }} Option
  * @typedef {{ name: string, label: string, type: 'text' | 'textarea' | 'date' | 'select' | 'multi' | 'lines' | 'list' | 'ownUnit',
@@ -154,109 +150,47 @@ const rating = [
   textarea('comment', '意见', optional),
 ];
 
-/** @type {Record<string, { path: string, variants: Variant[] }>} keyed by follow-up action (domain/follow-up.ts) */
+/** @type {Record<string, Variant[]>} keyed by follow-up action (domain/follow-up.ts) */
 export const followUpForms = {
-  acknowledge: { path: 'acknowledge', variants: [{ fields: [] }] },
-  respond: {
-    path: 'respond',
-    variants: [
-      {
-        fields: [
-          textarea('content', '答复内容'),
-          lines('commitments', '承诺事项（每行一项，可不填）', optional),
-        ],
-      },
-    ],
-  },
-  evaluate: { path: 'evaluate', variants: [{ fields: rating }] },
-  sendBack: { path: 'send-back', variants: [{ fields: rating }] },
-  checkIn: { path: 'check-ins', variants: [{ fields: [textarea('progress', '落实进展')] }] },
-  reportDone: { path: 'done', variants: [{ fields: [textarea('summary', '落实情况')] }] },
-  withdraw: { path: 'withdraw', variants: [{ fields: [textarea('reason', '撤销理由')] }] },
+  acknowledge: [{ fields: [] }],
+  respond: [
+    {
+      fields: [
+        textarea('content', '答复内容'),
+        lines('commitments', '承诺事项（每行一项，可不填）', optional),
+      ],
+    },
+  ],
+  evaluate: [{ fields: rating }],
+  sendBack: [{ fields: rating }],
+  checkIn: [{ fields: [textarea('progress', '落实进展')] }],
+  reportDone: [{ fields: [textarea('summary', '落实情况')] }],
+  withdraw: [{ fields: [textarea('reason', '撤销理由')] }],
 };
 
-/** @type {Record<string, { path: string, variants: Variant[] }>} keyed by posting action (domain/supervision.ts) */
+/** @type {Record<string, Variant[]>} keyed by posting action (domain/supervision.ts) */
 export const postingForms = {
-  logActivity: {
-    path: 'activities',
-    variants: [
-      {
-        fields: [
-          select('kind', '活动类型', 'postingActivities'),
-          date('date', '日期'),
-          textarea('summary', '情况摘要'),
-          list('participants', '参加人员（用户编号，以逗号分隔）', optional),
-        ],
-      },
-    ],
-  },
-  sendLetter: {
-    path: 'letters',
-    variants: [{ fields: [text('title', '标题'), textarea('content', '建议书正文')] }],
-  },
-  endTerm: { path: 'end', variants: [{ fields: [textarea('reason', '提前结束原因')] }] },
-};
-
-/** Follow-up actions that make sense in each status. */
-const followUpStages = {
-  awaitingAcknowledgement: ['acknowledge'],
-  awaitingResponse: ['respond'],
-  awaitingEvaluation: ['evaluate', 'sendBack'],
-  implementing: ['checkIn', 'reportDone'],
+  logActivity: [
+    {
+      fields: [
+        select('kind', '活动类型', 'postingActivities'),
+        date('date', '日期'),
+        textarea('summary', '情况摘要'),
+        list('participants', '参加人员（用户编号，以逗号分隔）', optional),
+      ],
+    },
+  ],
+  sendLetter: [{ fields: [text('title', '标题'), textarea('content', '建议书正文')] }],
+  endTerm: [{ fields: [textarea('reason', '提前结束原因')] }],
 };
 
 /**
- * Whether the caller is the item's responder, sender or committee staff (mirrors domain/follow-up.ts `mayAct`).
- * @param {import('./board.js').Me} me
- * @param {{ sender: { userIds?: string[], groupId?: string, unitId?: string }, responder: { unitId: string } }} item
- * @param {'responder' | 'sender' | 'committee'} party
+ * The detail's `actions`, each with its form: what the page's action panel shows.
+ * @param {{ name: string, label: string, path: string }[]} actions
+ * @param {Record<string, Variant[]>} forms
  */
-export function isParty(me, item, party) {
-  const unitPeople = hasRole(me, 'unit', 'unitLeader', 'department');
-  const { sender } = item;
-  switch (party) {
-    case 'responder':
-      return unitPeople && me.unitId === item.responder.unitId;
-    case 'sender':
-      return (
-        (Boolean(sender.groupId) && me.groupId === sender.groupId && hasRole(me, 'supervisor')) ||
-        (sender.userIds ?? []).includes(me.id) ||
-        (Boolean(sender.unitId) && me.unitId === sender.unitId && unitPeople)
-      );
-    case 'committee':
-      return hasRole(me, 'committee', 'admin');
-  }
-}
-
-/**
- * The follow-up actions the caller may take now.
- * @param {{ status: string, sendBacksLeft: number } & Parameters<typeof isParty>[1]} item
- * @param {import('./board.js').Me} me
- * @param {Record<string, 'responder' | 'sender' | 'committee'>} parties who takes each action (config)
- */
-export function followUpActions(item, me, parties) {
-  if (item.status === 'closed') return [];
-  return [...(followUpStages[item.status] ?? []), 'withdraw']
-    .filter((action) => action !== 'sendBack' || item.sendBacksLeft > 0)
-    .filter((action) => isParty(me, item, parties[action]));
-}
-
-/**
- * The posting actions the caller may take now (mirrors the roles of api/routes/supervision.ts).
- * @param {{ status: string, groupId: string }} posting
- * @param {import('./board.js').Me} me
- */
-export function postingActions(posting, me) {
-  if (posting.status !== 'active') return [];
-  const ownGroup = me.groupId === posting.groupId;
-  const staff = hasRole(me, 'committee', 'admin');
-  const allowed = {
-    logActivity: staff || (ownGroup && hasRole(me, 'supervisor', 'secretary')),
-    sendLetter: ownGroup && hasRole(me, 'supervisor'),
-    endTerm: staff,
-  };
-  return Object.keys(allowed).filter((action) => allowed[/** @type {keyof typeof allowed} */ (action)]);
-}
+export const withForms = (actions, forms) =>
+  actions.map((a) => ({ label: a.label, path: a.path, variants: forms[a.name] ?? [{ fields: [] }] }));
 
 /**
  * The request body of a filled-in variant: fixed values, then each field's value, converted; empty

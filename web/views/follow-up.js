@@ -1,10 +1,10 @@
 /**
  * A follow-up item (跟踪事项): a recommendation letter, converted suggestion, class-B commitment …
- * The API lists no actions for it, so lib/actions.js works them out from its status and the caller.
+ * The detail of GET /api/follow-ups/:id, whose `actions` say what the caller may do.
  */
 import { badge, facts, h, table } from '../dom.js';
 import { actionPanel, optionSources } from '../forms.js';
-import { followUpActions, followUpForms } from '../lib/actions.js';
+import { followUpForms, withForms } from '../lib/actions.js';
 import { formatTime } from '../lib/format.js';
 import { deadlineTable, itemHeading, itemLink, prose, section, timelineList } from './parts.js';
 
@@ -61,13 +61,8 @@ const checkInsTable = (item) =>
   );
 
 export function followUpPage(ctx, item, reload) {
-  const { labels, followUpParties } = ctx.config;
-  const base = `/api/follow-ups/${encodeURIComponent(item.followUpId)}/`;
-  const actions = followUpActions(item, ctx.me, followUpParties).map((action) => ({
-    label: labels.followUpActions[action] ?? action,
-    path: base + followUpForms[action].path,
-    variants: followUpForms[action].variants,
-  }));
+  const { labels } = ctx.config;
+  const actions = withForms(item.actions, followUpForms);
   // Ratings come from the item's own scales (the policy it runs on), not the policy in force.
   const scales = item.scales && {
     adoptionScale: async () => item.scales.adoption,

@@ -2,18 +2,14 @@
 import { api } from '../api.js';
 import { badge, facts, panel, table } from '../dom.js';
 import { actionPanel, optionSources } from '../forms.js';
-import { postingActions, postingForms } from '../lib/actions.js';
+import { postingForms, withForms } from '../lib/actions.js';
 import { formatTime } from '../lib/format.js';
 import { itemHeading, itemLink, section } from './parts.js';
 
 export function postingPage(ctx, posting, reload) {
   const { labels } = ctx.config;
   const base = `/api/postings/${encodeURIComponent(posting.postingId)}`;
-  const actions = postingActions(posting, ctx.me).map((action) => ({
-    label: labels.postingActions[action] ?? action,
-    path: `${base}/${postingForms[action].path}`,
-    variants: postingForms[action].variants,
-  }));
+  const actions = withForms(posting.actions, postingForms);
   const activities = async () =>
     table(
       ['日期', '类型', '情况', '参加人员'],

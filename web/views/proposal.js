@@ -1,7 +1,7 @@
 /** A proposal (提案): the detail of GET /api/proposals/:id, whose `actions` say what the caller may do. */
 import { badge, facts, h, table } from '../dom.js';
 import { actionPanel, optionSources } from '../forms.js';
-import { proposalForms } from '../lib/actions.js';
+import { proposalForms, withForms } from '../lib/actions.js';
 import { formatTime } from '../lib/format.js';
 import { deadlineTable, itemHeading, itemLink, prose, section, timelineList } from './parts.js';
 
@@ -63,11 +63,7 @@ export function proposalPage(ctx, detail, reload) {
         ? `${id}（已谢绝）`
         : id,
   );
-  const actions = detail.actions.map((a) => ({
-    label: a.label,
-    path: a.path,
-    variants: proposalForms[a.name] ?? [{ fields: [] }],
-  }));
+  const actions = withForms(detail.actions, proposalForms);
   const assignedUnits = async () =>
     p.assignments.map((a) => ({
       code: a.unitId,

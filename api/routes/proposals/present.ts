@@ -17,6 +17,7 @@ import type { Caller } from '../../../domain/roles';
 import { highestEscalation } from '../../../domain/statistics';
 import { toIso } from '../../../domain/time';
 import { directory } from '../../../store/directory';
+import { actionLink } from '../../schemas';
 import type { AppDeps } from '../../deps';
 import { policyOf, type LoadedProposal } from './load';
 
@@ -141,11 +142,6 @@ export async function presentDetail(deps: AppDeps, loaded: LoadedProposal, calle
     live: loaded.live,
     deadlines: clocks.map(presentClock),
     timeline: timeline.map(presentEntry),
-    actions: actions.map((name) => ({
-      name,
-      label: actionLabels[name],
-      method: 'POST' as const,
-      path: actionPath(id, name),
-    })),
+    actions: actions.map((name) => actionLink(name, actionLabels[name], actionPath(id, name))),
   };
 }

@@ -5,6 +5,7 @@ import { actionNames } from '../../../domain/proposal-actions';
 import { proposalNumberSchema, sessionYearSchema } from '../../../domain/proposal-number';
 import { proposalStatusLabels, type ProposalStatus } from '../../../domain/proposal';
 import { isoDateSchema } from '../../../domain/time';
+import { actionLinksSchema } from '../../schemas';
 
 export const proposalStatuses = Object.keys(proposalStatusLabels) as [ProposalStatus, ...ProposalStatus[]];
 
@@ -127,16 +128,7 @@ export const detailSchema = z.object({
   live: z.boolean().describe('The workflow runs and takes actions; false once final'),
   deadlines: z.array(deadlineSchema).describe('Every open deadline, earliest first'),
   timeline: z.array(timelineEntrySchema),
-  actions: z
-    .array(
-      z.object({
-        name: z.enum(actionNames as [string, ...string[]]),
-        label: z.string(),
-        method: z.literal('POST'),
-        path: z.string(),
-      }),
-    )
-    .describe('What the caller may do now'),
+  actions: actionLinksSchema(actionNames),
 });
 
 export const importResponse = z.object({
