@@ -5,16 +5,15 @@ const project = (name, extra = {}) => ({
   testEnvironment: 'node',
   preset: 'ts-jest',
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  // The web workspace's modules (web/) are browser ES modules: ts-jest turns them into CommonJS.
+  transform: { '^.+\\.tsx?$': 'ts-jest', '/web/.+\\.js$': 'ts-jest' },
   ...extra,
 });
 
 module.exports = {
   testTimeout: 120_000,
   projects: [
-    project('unit', {
-      // The web workspace's pure modules (web/lib) are browser ES modules: ts-jest turns them into CommonJS.
-      transform: { '^.+\\.tsx?$': 'ts-jest', '/web/.+\\.js$': 'ts-jest' },
-    }),
+    project('unit'),
     project('workflows', {
       globalSetup: '<rootDir>/test/helpers/global-setup-workflows.ts',
     }),

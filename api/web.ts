@@ -11,7 +11,12 @@ import helmet from 'helmet';
 import type { AppConfig } from '../config';
 import { followUpOutcomeLabels, followUpStatusLabels } from '../domain/follow-up';
 import { stepKindLabels } from '../domain/ladder';
-import { contactMethodLabels, proposalStatusLabels, unitRoleLabels } from '../domain/proposal';
+import {
+  contactMethodLabels,
+  proposalStatusLabels,
+  proposalTypeLabels,
+  unitRoleLabels,
+} from '../domain/proposal';
 import { roleLabels } from '../domain/roles';
 import { postingActivityLabels, postingStatusLabels } from '../domain/supervision';
 import { demoDirectory } from '../store/demo';
@@ -33,6 +38,7 @@ export function webConfig(config: AppConfig) {
     labels: {
       roles: roleLabels,
       proposalStatuses: proposalStatusLabels,
+      proposalTypes: proposalTypeLabels,
       unitRoles: unitRoleLabels,
       contactMethods: contactMethodLabels,
       followUpStatuses: followUpStatusLabels,

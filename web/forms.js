@@ -41,6 +41,7 @@ export function optionSources(ctx, extra = {}) {
     satisfactionScale: async () => ctx.config.ratingScales.satisfaction,
     adoptionScale: async () => ctx.config.ratingScales.adoption,
     contactMethods: labelOptions(ctx.config.labels.contactMethods),
+    proposalTypes: labelOptions(ctx.config.labels.proposalTypes),
     postingActivities: labelOptions(ctx.config.labels.postingActivities),
     ...extra,
   };

@@ -9,6 +9,8 @@ import { createApp } from '../../api/app';
 import { loadAppConfig } from '../../config';
 import { itemLink } from '../../domain/notifications';
 import { loadTemporalConfig } from '../../temporal.config';
+import { filingForms, toBody } from '../../web/lib/actions.js';
+import { proposalApi } from '../helpers/proposal-api';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -120,6 +122,7 @@ describe('static files', () => {
     });
     expect(res.body.labels.proposalStatuses.handling).toBe('办理中');
     expect(res.body.labels.stepKinds.chaseNotice).toBe('催办通知');
+    expect(res.body.labels.proposalTypes.plenary).toBe('大会提案');
     // Proposers rate on the policy's scale but cannot read /api/policy.
     expect(res.body.ratingScales.satisfaction).toContainEqual({ code: 'satisfied', label: '满意' });
   });
@@ -129,6 +132,28 @@ describe('static files', () => {
       .get('/web/config.json')
       .expect(200);
     expect(res.body).toMatchObject({ demo: false, demoUsers: [] });
+  });
+});
+
+describe('forms and the API agree', () => {
+  test('what the filing form sends, a member’s or committee staff’s, the API files', async () => {
+    const people = await proposalApi(stack);
+    const values = { title: '关于增设社区食堂的建议', type: 'interSession', topic: '', content: '建议内容' };
+    const asMember = toBody(filingForms({ id: 'member-zhang', roles: ['member'] })[0], values, {});
+    const filed = await people.post('/api/proposals', asMember, 'member-zhang');
+    expect([filed.status, filed.body.proposal?.title]).toEqual([201, values.title]);
+    const committee = filingForms({ id: 'committee', roles: ['committee'] })[0];
+    const onBehalf = toBody(
+      committee,
+      { ...values, leadProposerId: 'member-li', coSignerIds: 'member-wang' },
+      {},
+    );
+    const filedFor = await people.post('/api/proposals', onBehalf, 'committee');
+    expect(filedFor.status).toBe(201);
+    expect(filedFor.body.proposal).toMatchObject({
+      leadProposerId: 'member-li',
+      coSignerIds: ['member-wang'],
+    });
   });
 });
 

@@ -3,7 +3,14 @@ import { followUpActionLabels } from '../../domain/follow-up';
 import { proposalNumberPattern as domainProposalNumber } from '../../domain/proposal-number';
 import { actionNames } from '../../domain/proposal-actions';
 import { postingActionLabels } from '../../domain/supervision';
-import { followUpForms, postingForms, proposalForms, toBody, withForms } from '../../web/lib/actions.js';
+import {
+  filingForms,
+  followUpForms,
+  postingForms,
+  proposalForms,
+  toBody,
+  withForms,
+} from '../../web/lib/actions.js';
 import { boardSections } from '../../web/lib/board.js';
 import { daysBetween, dueStatus, errorText, formatTime, responsibleText } from '../../web/lib/format.js';
 import { itemIdFromPath, itemKinds, itemPath, proposalNumberPattern } from '../../web/lib/items.js';
@@ -137,6 +144,16 @@ describe('actions', () => {
     expect(withForms([{ name: 'newAction', label: '新', path }], followUpForms)[0].variants).toEqual([
       { fields: [] },
     ]);
+  });
+
+  test('members and organizations file in their own name, committee staff for a proposer, others not', () => {
+    const names = (roles: string[]) =>
+      filingForms({ id: 'u', roles }).map((v) => [v.label, v.fields.map((f) => f.name)]);
+    const fields = ['title', 'type', 'topic', 'content', 'coSignerIds'];
+    expect(names(['member'])).toEqual([['提交提案', fields]]);
+    expect(names(['organization'])).toEqual([['提交提案', fields]]);
+    expect(names(['committee'])).toEqual([['代为提交提案', ['leadProposerId', ...fields]]]);
+    expect(names(['unit'])).toEqual([]);
   });
 
   test('a filled-in form becomes the body the API takes', () => {

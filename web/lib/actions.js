@@ -5,6 +5,8 @@
  * A form is a list of variants (one button each): `fixed` values go into the body as they are, `fields`
  * are asked for. A field's `options` is either a list or the name of a source the page loads.
  */
+import { hasRole } from './board.js';
+
 /**
  * @typedef {{ code: string, label: string }} Option
  * @typedef {{ name: string, label: string, type: 'text' | 'textarea' | 'date' | 'select' | 'multi' | 'lines' | 'list' | 'ownUnit',
@@ -37,6 +39,32 @@ const yesNo = (key, [yes, no], fields) => [
   { label: yes, fixed: { [key]: true }, fields },
   { label: no, fixed: { [key]: false }, fields },
 ];
+
+const proposalFields = [
+  text('title', '标题'),
+  select('type', '类型', 'proposalTypes'),
+  text('topic', '分类', optional),
+  textarea('content', '提案内容'),
+  list('coSignerIds', '联名人（用户编号，以逗号分隔）', optional),
+];
+
+/**
+ * Filing a proposal (POST /api/proposals): members and organizations in their own name, committee staff
+ * on behalf of a first proposer they name; nobody else files.
+ * @param {import('./board.js').Me} me
+ * @returns {Variant[]}
+ */
+export function filingForms(me) {
+  if (hasRole(me, 'member', 'organization')) return [{ label: '提交提案', fields: proposalFields }];
+  if (hasRole(me, 'committee'))
+    return [
+      {
+        label: '代为提交提案',
+        fields: [text('leadProposerId', '第一提案人（用户编号）'), ...proposalFields],
+      },
+    ];
+  return [];
+}
 
 /** @type {Record<string, Variant[]>} keyed by the proposal's action codes (domain/proposal-actions.ts) */
 export const proposalForms = {

@@ -1,6 +1,8 @@
 /** The board: the inbox, then the lists the caller works from (lib/board.js picks them per role). */
 import { api } from '../api.js';
 import { badge, h, mount, panel, table } from '../dom.js';
+import { actionPanel, optionSources } from '../forms.js';
+import { filingForms } from '../lib/actions.js';
 import { boardSections } from '../lib/board.js';
 import { formatTime } from '../lib/format.js';
 import { inboxPanel } from './inbox.js';
@@ -60,6 +62,14 @@ function proposalFilters(ctx, state, reload) {
   );
 }
 
+/** The filing form for those who file (lib/actions.js `filingForms`); the list reloads after. */
+function filingPanel(ctx, reload) {
+  const variants = filingForms(ctx.me);
+  if (variants.length === 0) return undefined;
+  const fileProposal = { label: '提交提案', path: '/api/proposals', variants };
+  return actionPanel(ctx, [fileProposal], { sources: optionSources(ctx), done: () => reload() });
+}
+
 function proposalsPanel(ctx, { title, filters }) {
   const params = new URLSearchParams(location.search);
   const state = {
@@ -74,6 +84,7 @@ function proposalsPanel(ctx, { title, filters }) {
       query: { ...query, limit: pageSize, offset: state.offset, order: 'desc' },
     });
     return [
+      filingPanel(ctx, reload),
       filters && proposalFilters(ctx, state, reload),
       table(
         ['编号', '标题', '类型', '状态', '承办单位', '最近期限'],
