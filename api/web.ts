@@ -11,6 +11,7 @@ import helmet from 'helmet';
 import type { AppConfig } from '../config';
 import { followUpOutcomeLabels, followUpStatusLabels } from '../domain/follow-up';
 import { stepKindLabels } from '../domain/ladder';
+import { channelLabels, webhookFormatLabels } from '../domain/notifications';
 import {
   contactMethodLabels,
   proposalStatusLabels,
@@ -46,6 +47,8 @@ export function webConfig(config: AppConfig) {
       postingStatuses: postingStatusLabels,
       postingActivities: postingActivityLabels,
       stepKinds: stepKindLabels,
+      channels: channelLabels,
+      webhookFormats: webhookFormatLabels,
     },
   };
 }

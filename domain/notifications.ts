@@ -15,10 +15,21 @@ import { timeOfDaySchema } from './time';
 
 export const channels = ['inbox', 'email', 'sms', 'webhook'] as const;
 export type Channel = (typeof channels)[number];
+export const channelLabels: Record<Channel, string> = {
+  inbox: '站内信',
+  email: '电子邮件',
+  sms: '短信',
+  webhook: '群机器人 / Webhook',
+};
 
 /** A generic JSON hook, or the group-robot message formats of WeCom (企业微信) and DingTalk (钉钉). */
 export const webhookFormats = ['json', 'wecom', 'dingtalk'] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
+export const webhookFormatLabels: Record<WebhookFormat, string> = {
+  json: '通用 JSON',
+  wecom: '企业微信群机器人',
+  dingtalk: '钉钉群机器人',
+};
 
 export const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: '应为 http(s) 地址' }),

@@ -10,6 +10,7 @@ import { loadAppConfig } from '../../config';
 import { itemLink } from '../../domain/notifications';
 import { loadTemporalConfig } from '../../temporal.config';
 import { filingForms, toBody } from '../../web/lib/actions.js';
+import { preferencesBody } from '../../web/lib/preferences.js';
 import { proposalApi } from '../helpers/proposal-api';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -123,6 +124,7 @@ describe('static files', () => {
     expect(res.body.labels.proposalStatuses.handling).toBe('办理中');
     expect(res.body.labels.stepKinds.chaseNotice).toBe('催办通知');
     expect(res.body.labels.proposalTypes.plenary).toBe('大会提案');
+    expect(res.body.labels.channels.sms).toBe('短信');
     // Proposers rate on the policy's scale but cannot read /api/policy.
     expect(res.body.ratingScales.satisfaction).toContainEqual({ code: 'satisfied', label: '满意' });
   });
@@ -154,6 +156,39 @@ describe('forms and the API agree', () => {
       leadProposerId: 'member-li',
       coSignerIds: ['member-wang'],
     });
+  });
+});
+
+describe('notification settings and the API agree', () => {
+  test('what the settings form sends is saved, and a DingTalk secret survives a save that shows it as ******', async () => {
+    const people = await proposalApi(stack);
+    const put = (body: object) =>
+      request(stack.app)
+        .put('/api/notifications/preferences')
+        .set('Authorization', people.token('housing-secretary'))
+        .send(body);
+    const url = 'https://oapi.dingtalk.com/robot/send?access_token=t';
+    const form = {
+      channels: ['inbox', 'webhook'],
+      digest: false,
+      webhookUrl: url,
+      webhookFormat: 'dingtalk',
+    };
+    const first = await put(preferencesBody({ ...form, webhookSecret: 'SEC0123456789abcdef' }));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      channels: ['inbox', 'webhook'],
+      digest: false,
+      webhook: { secret: '******' },
+    });
+    // The form shows the saved secret as ******; saving again unchanged keeps it.
+    expect((await put(preferencesBody({ ...form, webhookSecret: first.body.webhook.secret }))).status).toBe(
+      200,
+    );
+    const stored = await stack.store.preferences
+      .findById('housing-secretary')
+      .lean<{ webhook: { secret: string } }>();
+    expect(stored?.webhook.secret).toBe('SEC0123456789abcdef');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   withForms,
 } from '../../web/lib/actions.js';
 import { boardSections } from '../../web/lib/board.js';
+import { preferencesBody } from '../../web/lib/preferences.js';
 import { daysBetween, dueStatus, errorText, formatTime, responsibleText } from '../../web/lib/format.js';
 import { itemIdFromPath, itemKinds, itemPath, proposalNumberPattern } from '../../web/lib/items.js';
 
@@ -185,5 +186,30 @@ describe('actions', () => {
       ),
     ).toEqual({ kind: 'visit', participants: ['supervisor-he', 'supervisor-guo'] });
     expect(toBody(proposalForms.cosign[1], {}, me)).toEqual({ accept: false });
+  });
+});
+
+describe('notification settings', () => {
+  const values = {
+    channels: ['inbox', 'email'],
+    digest: true,
+    webhookUrl: ' ',
+    webhookFormat: 'json',
+    webhookSecret: '',
+  };
+
+  test('no robot address, no webhook', () => {
+    expect(preferencesBody(values)).toEqual({ channels: ['inbox', 'email'], digest: true });
+  });
+
+  test('a secret goes with a DingTalk robot only; ****** keeps the saved one', () => {
+    const url = 'https://oapi.dingtalk.com/robot/send?access_token=t';
+    const robot = { ...values, webhookUrl: url, webhookSecret: '******' };
+    expect(preferencesBody({ ...robot, webhookFormat: 'dingtalk' }).webhook).toEqual({
+      url,
+      format: 'dingtalk',
+      secret: '******',
+    });
+    expect(preferencesBody({ ...robot, webhookFormat: 'wecom' }).webhook).toEqual({ url, format: 'wecom' });
   });
 });

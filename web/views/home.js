@@ -7,6 +7,7 @@ import { boardSections } from '../lib/board.js';
 import { formatTime } from '../lib/format.js';
 import { inboxPanel } from './inbox.js';
 import { itemLink } from './parts.js';
+import { preferencesPanel } from './preferences.js';
 
 const pageSize = 20;
 
@@ -167,6 +168,7 @@ export function homeView(ctx) {
     h('h1', {}, `${who}的工作台`),
     inboxPanel(ctx),
     boardSections(ctx.me).map((section) => panels[section.key](ctx, section)),
+    preferencesPanel(ctx),
   );
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
 }
