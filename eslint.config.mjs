@@ -27,6 +27,8 @@ export default tseslint.config(
           'URLSearchParams',
           'Node',
           'HTMLSelectElement',
+          'URL',
+          'setTimeout',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -25,25 +25,47 @@ export class ApiError extends Error {
   }
 }
 
-/**
- * Calls the API as the signed-in person; answers the JSON body, throws an ApiError otherwise.
- * @param {string} path
- * @param {{ method?: string, body?: unknown, query?: Record<string, string | number | boolean | undefined> }} [options]
- */
-export async function api(path, { method = 'GET', body, query } = {}) {
+/** Sends a request as the signed-in person; answers the fetch Response, or throws an ApiError when unreachable. */
+async function send(path, { method = 'GET', body, query } = {}) {
   const params = Object.entries(query ?? {}).filter(([, value]) => value !== undefined && value !== '');
   const url =
     params.length > 0 ? `${path}?${new URLSearchParams(params.map(([k, v]) => [k, String(v)]))}` : path;
   const headers = { accept: 'application/json' };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let res;
   try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
     throw new ApiError(0, { code: 'network', message: `无法连接服务器：${err.message}` });
   }
+}
+
+const refused = async (res) => {
   const data = await res.json().catch(() => undefined);
-  if (res.ok) return data;
-  throw new ApiError(res.status, data?.error ?? { code: 'http', message: `请求失败（HTTP ${res.status}）` });
+  return new ApiError(res.status, data?.error ?? { code: 'http', message: `请求失败（HTTP ${res.status}）` });
+};
+
+/**
+ * Calls the API as the signed-in person; answers the JSON body, throws an ApiError otherwise.
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, query?: Record<string, string | number | boolean | undefined> }} [options]
+ */
+export async function api(path, options) {
+  const res = await send(path, options);
+  if (!res.ok) throw await refused(res);
+  return res.json().catch(() => undefined);
+}
+
+/**
+ * Saves what the API serves at `path` (e.g. a CSV export) as `filename`: a bearer token cannot ride
+ * on a plain link, so the file is fetched and handed to the browser.
+ */
+export async function download(path, query, filename) {
+  const res = await send(path, { query });
+  if (!res.ok) throw await refused(res);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await res.blob());
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000); // once the browser has taken the file
 }

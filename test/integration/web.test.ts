@@ -11,6 +11,7 @@ import { itemLink } from '../../domain/notifications';
 import { loadTemporalConfig } from '../../temporal.config';
 import { filingForms, toBody } from '../../web/lib/actions.js';
 import { preferencesBody } from '../../web/lib/preferences.js';
+import { shownFigures, statisticsTable } from '../../web/lib/statistics.js';
 import { proposalApi } from '../helpers/proposal-api';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -156,6 +157,15 @@ describe('forms and the API agree', () => {
       leadProposerId: 'member-li',
       coSignerIds: ['member-wang'],
     });
+  });
+});
+
+describe('the statistics table and the API agree', () => {
+  test('every figure the table shows is one the API names', async () => {
+    const people = await proposalApi(stack);
+    const res = await people.get('/api/proposals/statistics', 'committee').expect(200);
+    for (const key of shownFigures) expect([key, typeof res.body.labels[key]]).toEqual([key, 'string']);
+    expect(statisticsTable(res.body).rows.at(-1)?.[0]).toBe('合计');
   });
 });
 

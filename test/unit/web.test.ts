@@ -13,6 +13,7 @@ import {
 } from '../../web/lib/actions.js';
 import { boardSections } from '../../web/lib/board.js';
 import { preferencesBody } from '../../web/lib/preferences.js';
+import { figureText, shownFigures, statisticsTable } from '../../web/lib/statistics.js';
 import { daysBetween, dueStatus, errorText, formatTime, responsibleText } from '../../web/lib/format.js';
 import { itemIdFromPath, itemKinds, itemPath, proposalNumberPattern } from '../../web/lib/items.js';
 
@@ -98,10 +99,16 @@ describe('the board', () => {
     boardSections(me).map((s) => s.key);
 
   test('each role sees the lists it works from', () => {
-    expect(keys({ id: 'committee', roles: ['committee'] })).toEqual(['proposals', 'followUps', 'postings']);
+    expect(keys({ id: 'committee', roles: ['committee'] })).toEqual([
+      'proposals',
+      'followUps',
+      'postings',
+      'statistics',
+    ]);
     expect(keys({ id: 'housing', roles: ['unit'], unitId: 'unit-housing' })).toEqual([
       'proposals',
       'followUps',
+      'statistics',
     ]);
     expect(keys({ id: 'member-zhang', roles: ['member'] })).toEqual(['proposals', 'followUps']);
     expect(keys({ id: 'supervisor-he', roles: ['supervisor'], groupId: 'group-ecology' })).toEqual([
@@ -211,5 +218,30 @@ describe('notification settings', () => {
       secret: '******',
     });
     expect(preferencesBody({ ...robot, webhookFormat: 'wecom' }).webhook).toEqual({ url, format: 'wecom' });
+  });
+});
+
+describe('statistics', () => {
+  test('rates as percentages, counts as they are, no denominator as —', () => {
+    expect(figureText('replyRate', 0.8333)).toBe('83.3%');
+    expect(figureText('assigned', 12)).toBe('12');
+    expect(figureText('satisfactionRate', null)).toBe('—');
+  });
+
+  test('one row per group and a total, headed by the API’s figure names', () => {
+    const figures = (assigned: number) =>
+      Object.fromEntries(shownFigures.map((k) => [k, k === 'assigned' ? assigned : null]));
+    const labels = Object.fromEntries(shownFigures.map((k) => [k, `名${k}`]));
+    const { headers, rows } = statisticsTable({
+      groupBy: 'unit',
+      labels,
+      groups: [{ label: '市教育局', figures: figures(2) }],
+      total: figures(2),
+    });
+    expect(headers.slice(0, 2)).toEqual(['承办单位', '名assigned']);
+    expect(rows.map((r) => r.slice(0, 3))).toEqual([
+      ['市教育局', '2', '—'],
+      ['合计', '2', '—'],
+    ]);
   });
 });

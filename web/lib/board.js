@@ -5,7 +5,7 @@
 
 /**
  * @typedef {{ id: string, roles: string[], unitId?: string, groupId?: string }} Me
- * @typedef {{ key: 'proposals' | 'followUps' | 'postings', title: string, filters: boolean }} Section
+ * @typedef {{ key: 'proposals' | 'followUps' | 'postings' | 'statistics', title: string, filters: boolean }} Section
  */
 
 /** @param {Me} me @param {string[]} roles */
@@ -47,6 +47,13 @@ const panels = [
       [(me) => hasRole(me, ...bodyWide), '民主监督派驻', false],
       [(me) => Boolean(me.groupId) && hasRole(me, 'supervisor', 'secretary'), '本小组的派驻', false],
       [(me) => hasRole(me, 'department'), '派驻本单位的监督小组', false],
+    ],
+  ],
+  [
+    'statistics',
+    [
+      [(me) => hasRole(me, ...bodyWide), '办理统计', false],
+      [(me) => Boolean(me.unitId) && hasRole(me, 'unit', 'unitLeader', 'secretary'), '本单位办理统计', false],
     ],
   ],
 ];

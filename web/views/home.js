@@ -8,6 +8,7 @@ import { formatTime } from '../lib/format.js';
 import { inboxPanel } from './inbox.js';
 import { itemLink } from './parts.js';
 import { preferencesPanel } from './preferences.js';
+import { statisticsPanel } from './statistics.js';
 
 const pageSize = 20;
 
@@ -158,7 +159,12 @@ function postingsPanel(ctx, { title }) {
   );
 }
 
-const panels = { proposals: proposalsPanel, followUps: followUpsPanel, postings: postingsPanel };
+const panels = {
+  proposals: proposalsPanel,
+  followUps: followUpsPanel,
+  postings: postingsPanel,
+  statistics: statisticsPanel,
+};
 
 export function homeView(ctx) {
   document.title = '工作台 · 回音 Huiyin';
