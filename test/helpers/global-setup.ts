@@ -21,6 +21,9 @@ export default async function globalSetup() {
     bundleOnce(),
   ]);
   globalThis.__huiyinServers = { servers: [temporal, ferretdb], dir };
+  // Each server has its own process group: should jest die before its teardown (a crash, a closed
+  // output pipe), they would outlive it.
+  process.once('exit', () => [temporal, ferretdb].forEach((server) => server.kill()));
   // Jest workers start after global setup and inherit these.
   process.env.HUIYIN_TEST_TEMPORAL = `127.0.0.1:${temporalPort}`;
   process.env.HUIYIN_TEST_MONGODB = `mongodb://127.0.0.1:${dbPort}`;
