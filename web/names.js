@@ -9,9 +9,10 @@ import { hasRole } from './lib/board.js';
 /** @returns {Promise<(id: string) => string>} */
 export async function directoryNames(me) {
   const all = hasRole(me, 'committee', 'leader', 'admin');
-  const readable = [all || me.unitId ? 'units' : '', all || me.unitId || me.groupId ? 'groups' : ''];
+  const member = all || Boolean(me.unitId) || Boolean(me.groupId);
+  const readable = member ? ['units', 'groups'] : [];
   const lists = await Promise.all(
-    readable.filter(Boolean).map((collection) =>
+    readable.map((collection) =>
       api(`/api/${collection}`).then(
         (res) => res.items,
         () => [],

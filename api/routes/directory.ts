@@ -37,17 +37,32 @@ const readers: readonly Role[] = [
   'supervisor',
 ];
 
-/** What a caller outside the body-wide roles sees: a unit's people their unit, a group its posting. */
-const scopes: { [C in DirectoryCollection]: (caller: Caller) => (DirectoryFilter | false)[] } = {
-  users: ({ unitId, groupId }) => [!!unitId && { unitId }, !!groupId && { groupId }],
-  units: ({ unitId }) => [!!unitId && { _id: unitId }],
-  groups: ({ unitId, groupId }) => [!!groupId && { _id: groupId }, !!unitId && { departmentId: unitId }],
+type Scope = (caller: Caller, store: Store) => Promise<(DirectoryFilter | false)[]>;
+
+/**
+ * What a caller outside the body-wide roles sees: a unit's people their unit and the groups posted to
+ * it; a group's people their group, its members and the department it is posted to.
+ */
+const scopes: { [C in DirectoryCollection]: Scope } = {
+  users: async ({ unitId, groupId }) => [!!unitId && { unitId }, !!groupId && { groupId }],
+  units: async ({ unitId, groupId }, store) => {
+    const group = groupId ? await directory(store, 'groups').get(groupId) : undefined;
+    return [!!unitId && { _id: unitId }, !!group && { _id: group.departmentId }];
+  },
+  groups: async ({ unitId, groupId }) => [
+    !!groupId && { _id: groupId },
+    !!unitId && { departmentId: unitId },
+  ],
 };
 
 /** The filter of what `caller` may read, or undefined when they belong to no unit or group. */
-function scopeOf(collection: DirectoryCollection, caller: Caller): DirectoryFilter | undefined {
+async function scopeOf(
+  collection: DirectoryCollection,
+  caller: Caller,
+  store: Store,
+): Promise<DirectoryFilter | undefined> {
   if (seesEverything(caller)) return {};
-  const filters = scopes[collection](caller).filter((f): f is DirectoryFilter => f !== false);
+  const filters = (await scopes[collection](caller, store)).filter((f): f is DirectoryFilter => f !== false);
   return filters.length === 0 ? undefined : { $or: filters };
 }
 
@@ -114,7 +129,7 @@ function collectionRoutes<C extends DirectoryCollection>({ store }: AppDeps, api
     roles: readers,
     response: z.object({ items: z.array(record) }),
     handler: async ({ caller }) => {
-      const scope = scopeOf(collection, caller);
+      const scope = await scopeOf(collection, caller, store);
       if (!scope) throw outOfScope();
       return { items: await records.list(scope) };
     },
@@ -129,7 +144,7 @@ function collectionRoutes<C extends DirectoryCollection>({ store }: AppDeps, api
     params: idParams,
     response: record,
     handler: async ({ params, caller }) => {
-      const found = await records.get(params.id, scopeOf(collection, caller) ?? nothing);
+      const found = await records.get(params.id, (await scopeOf(collection, caller, store)) ?? nothing);
       if (found) return found;
       throw (await records.exists(params.id)) ? outOfScope() : notFound(`${label} ${params.id}`);
     },

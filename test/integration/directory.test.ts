@@ -283,6 +283,11 @@ describe('who may read and write', () => {
     expect(members.body.items.map((u: { id: string }) => u.id).sort()).toEqual(
       ['group-secretary', 'supervisor-guo', 'supervisor-he', 'supervisor-ma'].sort(),
     );
+    // The department it is posted to, and no other unit.
+    const units = await get('/api/units', 'supervisor').expect(200);
+    expect(units.body.items.map((u: { id: string }) => u.id)).toEqual(['dept-ecology']);
+    await get('/api/units/dept-ecology', 'supervisor').expect(200);
+    await get('/api/units/unit-housing', 'supervisor').expect(403);
     const posted = await get('/api/groups', 'department').expect(200);
     expect(posted.body.items.map((g: { id: string }) => g.id)).toContain('group-ecology');
   });
