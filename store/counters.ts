@@ -99,13 +99,8 @@ export async function findIdempotencyClaim(store: Store, id: string): Promise<Id
  * primary key is the one write FerretDB v1 makes atomic, so of two concurrent claims exactly one wins.
  */
 export async function claimIdempotencyKey(store: Store, fresh: IdempotencyClaim): Promise<IdempotencyClaim> {
-  try {
-    await store.idempotencyKeys.create({ ...fresh, createdAt: new Date() });
-    return fresh;
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    return (await findIdempotencyClaim(store, fresh._id))!;
-  }
+  if (await insertOnce(store.idempotencyKeys, { ...fresh, createdAt: new Date() })) return fresh;
+  return (await findIdempotencyClaim(store, fresh._id))!;
 }
 
 /** Moves a claim from an id found taken to a fresh one; returns the id the claim now holds. */

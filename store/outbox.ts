@@ -7,7 +7,7 @@
 import { Schema, type Connection } from 'mongoose';
 import type { Address, Channel } from '../domain/notifications';
 import type { Store } from './index';
-import { insertOnce, isDuplicateKey } from './mongo';
+import { insertOnce } from './mongo';
 
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];
@@ -107,12 +107,7 @@ export async function enqueueOutbox(store: Store, rows: NewOutboxRow[], now = ne
       nextAttemptAt: row.deliverAt,
       createdAt: now,
     };
-    try {
-      const res = await store.outbox.updateOne({ _id: row._id }, { $setOnInsert: fresh }, { upsert: true });
-      inserted += res.upsertedCount;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err; // a concurrent upsert of the same key won
-    }
+    if (await insertOnce(store.outbox, fresh)) inserted++;
   }
   return inserted;
 }
