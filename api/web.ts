@@ -19,6 +19,7 @@ import {
   unitRoleLabels,
 } from '../domain/proposal';
 import { roleLabels } from '../domain/roles';
+import { groupingLabels } from '../domain/statistics';
 import { postingActivityLabels, postingStatusLabels } from '../domain/supervision';
 import { demoDirectory } from '../store/demo';
 import { currentPolicy } from '../store/policy';
@@ -47,6 +48,7 @@ export function webConfig(config: AppConfig) {
       postingStatuses: postingStatusLabels,
       postingActivities: postingActivityLabels,
       stepKinds: stepKindLabels,
+      statisticsGroupings: groupingLabels,
       channels: channelLabels,
       webhookFormats: webhookFormatLabels,
     },

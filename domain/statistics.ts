@@ -63,6 +63,15 @@ export interface Figures extends Tally, NullableClockTally {
 
 type NullableClockTally = { [K in keyof ClockTally]: number | null };
 
+/** What the figures can be counted by, and how tables head that column. */
+export const groupings = ['unit', 'proposerType', 'topic'] as const;
+export type Grouping = (typeof groupings)[number];
+export const groupingLabels: Record<Grouping, string> = {
+  unit: '承办单位',
+  proposerType: '提案者类别',
+  topic: '分类',
+};
+
 export const figureLabels: Record<keyof Figures, string> = {
   assigned: '交办件数',
   replied: '已答复件数',

@@ -320,7 +320,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
         id,
         caller,
         { action: 'logActivity', by: caller.id, ...body },
-        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/activities`, body },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/${actionPaths.logActivity}`, body },
       );
       res
         .status(result.first ? 201 : 200)
@@ -346,7 +346,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
         id,
         caller,
         { action: 'sendLetter', by: caller.id, ...body, policy, policyVersion: version },
-        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/letters`, body },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/${actionPaths.sendLetter}`, body },
       );
       res
         .status(result.first ? 201 : 200)
@@ -370,7 +370,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
         id,
         caller,
         { action: 'endTerm', by: caller.id, note: body.reason },
-        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/end`, body },
+        { key: headers['idempotency-key'], at: `POST /api/postings/${id}/${actionPaths.endTerm}`, body },
       );
       return presentPosting(result.posting);
     },

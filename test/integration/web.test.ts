@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { loadAppConfig } from '../../config';
 import { itemLink } from '../../domain/notifications';
+import { groupingLabels } from '../../domain/statistics';
 import { loadTemporalConfig } from '../../temporal.config';
 import { filingForms, toBody } from '../../web/lib/actions.js';
 import { preferencesBody } from '../../web/lib/preferences.js';
@@ -126,6 +127,7 @@ describe('static files', () => {
     expect(res.body.labels.stepKinds.chaseNotice).toBe('催办通知');
     expect(res.body.labels.proposalTypes.plenary).toBe('大会提案');
     expect(res.body.labels.channels.sms).toBe('短信');
+    expect(res.body.labels.statisticsGroupings.unit).toBe('承办单位');
     // Proposers rate on the policy's scale but cannot read /api/policy.
     expect(res.body.ratingScales.satisfaction).toContainEqual({ code: 'satisfied', label: '满意' });
   });
@@ -165,7 +167,7 @@ describe('the statistics table and the API agree', () => {
     const people = await proposalApi(stack);
     const res = await people.get('/api/proposals/statistics', 'committee').expect(200);
     for (const key of shownFigures) expect([key, typeof res.body.labels[key]]).toEqual([key, 'string']);
-    expect(statisticsTable(res.body).rows.at(-1)?.[0]).toBe('合计');
+    expect(statisticsTable(res.body, groupingLabels).rows.at(-1)?.[0]).toBe('合计');
   });
 });
 

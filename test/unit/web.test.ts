@@ -2,6 +2,7 @@
 import { followUpActionLabels } from '../../domain/follow-up';
 import { proposalNumberPattern as domainProposalNumber } from '../../domain/proposal-number';
 import { actionNames } from '../../domain/proposal-actions';
+import { groupingLabels } from '../../domain/statistics';
 import { postingActionLabels } from '../../domain/supervision';
 import {
   filingForms,
@@ -232,12 +233,15 @@ describe('statistics', () => {
     const figures = (assigned: number) =>
       Object.fromEntries(shownFigures.map((k) => [k, k === 'assigned' ? assigned : null]));
     const labels = Object.fromEntries(shownFigures.map((k) => [k, `名${k}`]));
-    const { headers, rows } = statisticsTable({
-      groupBy: 'unit',
-      labels,
-      groups: [{ label: '市教育局', figures: figures(2) }],
-      total: figures(2),
-    });
+    const { headers, rows } = statisticsTable(
+      {
+        groupBy: 'unit',
+        labels,
+        groups: [{ label: '市教育局', figures: figures(2) }],
+        total: figures(2),
+      },
+      groupingLabels,
+    );
     expect(headers.slice(0, 2)).toEqual(['承办单位', '名assigned']);
     expect(rows.map((r) => r.slice(0, 3))).toEqual([
       ['市教育局', '2', '—'],

@@ -13,8 +13,6 @@ export const shownFigures = [
   'overdueNow',
 ];
 
-export const groupingLabels = { unit: '承办单位', proposerType: '提案者类别', topic: '分类' };
-
 /** A rate as a percentage, a count as it is; a figure with no denominator (or none by this grouping) as —. */
 export const figureText = (key, value) =>
   value === null || value === undefined
@@ -24,10 +22,11 @@ export const figureText = (key, value) =>
       : String(value);
 
 /**
- * @param {{ groupBy: keyof typeof groupingLabels, labels: Record<string, string>,
+ * @param {{ groupBy: string, labels: Record<string, string>,
  *   groups: { label: string, figures: Record<string, number | null> }[], total: Record<string, number | null> }} res
+ * @param {Record<string, string>} groupingLabels the heading of the group column per grouping (config)
  */
-export function statisticsTable(res) {
+export function statisticsTable(res, groupingLabels) {
   const cells = (figures) => shownFigures.map((key) => figureText(key, figures[key]));
   return {
     headers: [groupingLabels[res.groupBy], ...shownFigures.map((key) => res.labels[key] ?? key)],

@@ -1,9 +1,10 @@
 /** Handling statistics (办理统计) per unit, proposer type or topic, and the year's proposals as CSV. */
 import { api, download } from '../api.js';
 import { errorBox, h, panel, table } from '../dom.js';
-import { groupingLabels, statisticsTable } from '../lib/statistics.js';
+import { statisticsTable } from '../lib/statistics.js';
 
 export function statisticsPanel(ctx, { title }) {
+  const groupingLabels = ctx.config.labels.statisticsGroupings;
   /** No year at first: the API's default, this year in Asia/Shanghai. */
   const state = { sessionYear: undefined, groupBy: 'unit' };
   return panel(title, async (reload) => {
@@ -21,7 +22,7 @@ export function statisticsPanel(ctx, { title }) {
         { sessionYear: res.sessionYear },
         `提案-${res.sessionYear}.csv`,
       ).catch((err) => status.replaceChildren(errorBox(err)));
-    const { headers, rows } = statisticsTable(res);
+    const { headers, rows } = statisticsTable(res, groupingLabels);
     return [
       h(
         'form',

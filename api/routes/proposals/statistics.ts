@@ -14,6 +14,8 @@ import {
   emptyTally,
   figureLabels,
   figures,
+  groupings,
+  type Grouping,
   type ClockTally,
   type Tally,
   type UnitFlags,
@@ -21,9 +23,6 @@ import {
 import type { Store } from '../../../store';
 import { directory } from '../../../store/directory';
 import { currentPolicy } from '../../../store/policy';
-
-export const groupings = ['unit', 'proposerType', 'topic'] as const;
-type Grouping = (typeof groupings)[number];
 
 export const statisticsQuery = z.strictObject({
   sessionYear: sessionYearSchema.optional().describe('Default: this year'),
