@@ -1,0 +1,132 @@
+/**
+ * Read latency (p50/p95) of lists and statistics with BENCH_PROPOSALS proposals in the read model.
+ * Prints figures; asserts nothing. Env: BENCH_PROPOSALS, BENCH_SAMPLES.
+ */
+import type { Store } from '../store';
+import { bench, latency, say, type BenchStack } from './stack';
+
+const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 100_000);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
+
+export async function readLatency({ deps, base, token }: BenchStack) {
+  const { store } = deps;
+  const committee = await token('committee', ['committee']);
+  say(`loading ${PROPOSALS} proposals into the read model…`);
+  const loadStarted = performance.now();
+  await loadReadModel(store, PROPOSALS);
+  say(`loaded in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
+  const queries: [string, string][] = [
+    ['list, first page', '/api/proposals?sessionYear=2025&limit=20'],
+    ['list, status + unit', '/api/proposals?sessionYear=2025&status=handling&unitId=unit-housing&limit=20'],
+    ['list, deep page', '/api/proposals?sessionYear=2025&limit=20&offset=50000'],
+    ['list, title text', '/api/proposals?sessionYear=2025&q=%E7%94%B5%E6%A2%AF&limit=20'],
+    ['list, overdue', '/api/proposals?sessionYear=2025&overdue=true&limit=20'],
+    ['statistics by unit', '/api/proposals/statistics?sessionYear=2025&groupBy=unit'],
+  ];
+  for (const [name, url] of queries) {
+    const { p50, p95 } = await latency(SAMPLES, async () => {
+      const res = await fetch(base + url, { headers: { authorization: committee } });
+      if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    });
+    say(`${name.padEnd(20)} p50 ${p50.toFixed(0).padStart(6)} ms   p95 ${p95.toFixed(0).padStart(6)} ms`);
+  }
+}
+
+const units = [
+  'unit-housing',
+  'unit-education',
+  'unit-transport',
+  'unit-health',
+  'unit-ecology',
+  'unit-culture',
+];
+const statuses = ['handling', 'awaitingFeedback', 'closed', 'closed', 'closed', 'notFiled'] as const;
+const titles = [
+  '关于加快老旧小区加装电梯的建议',
+  '关于完善社区养老服务的提案',
+  '关于治理河道污染的建议',
+  '关于优化公交线路的提案',
+];
+
+/** Synthetic proposals of session year 2025, shaped as the worker's projection writes them. */
+async function loadReadModel(store: Store, count: number) {
+  const BATCH = 2_000;
+  for (let start = 0; start < count; start += BATCH) {
+    const proposals = [];
+    const unitsDocs = [];
+    const clocks = [];
+    for (let i = start; i < Math.min(count, start + BATCH); i++) {
+      const number = `2025-${String(i + 1).padStart(6, '0')}`;
+      const unitId = units[i % units.length];
+      const status = statuses[i % statuses.length];
+      const replied = status !== 'handling' && status !== 'notFiled' ? 1 : 0;
+      const at = new Date(Date.UTC(2025, 0, 1) + i * 60_000);
+      proposals.push({
+        _id: number,
+        number,
+        sessionYear: 2025,
+        title: titles[i % titles.length],
+        type: 'interSession',
+        status,
+        leadProposerId: `member-${i % 500}`,
+        proposerIds: [`member-${i % 500}`],
+        key: i % 97 === 0,
+        unitIds: status === 'notFiled' ? [] : [unitId],
+        submittedAt: at,
+        revision: 1,
+      });
+      if (status !== 'notFiled') {
+        unitsDocs.push({
+          _id: `${number}:${unitId}`,
+          proposalId: number,
+          sessionYear: 2025,
+          unitId,
+          role: 'lead',
+          status: replied ? 'replied' : 'signed',
+          proposerType: 'member',
+          resultClass: replied ? ['A', 'B', 'C'][i % 3] : undefined,
+          revision: 1,
+          assigned: 1,
+          replied,
+          repliedOnTime: replied && i % 5 !== 0 ? 1 : 0,
+          contactedBeforeReply: replied,
+          commitmentDone: 0,
+          daysToReply: replied ? 30 + (i % 60) : undefined,
+          feedbackReturned: replied && i % 7 !== 0 ? 1 : 0,
+          satisfied: replied && i % 7 !== 0 && i % 11 !== 0 ? 1 : 0,
+          unsatisfied: replied && i % 11 === 0 && i % 7 !== 0 ? 1 : 0,
+          noFeedback: replied && i % 7 === 0 ? 1 : 0,
+        });
+      }
+      if (status === 'handling') {
+        const dueAt = new Date(Date.UTC(2025, 3, 1) + (i % 400) * 86_400_000);
+        clocks.push({
+          _id: `${number}:reply:${unitId}`,
+          itemId: number,
+          itemKind: 'proposal',
+          clockId: `reply:${unitId}`,
+          code: 'reply',
+          label: '书面答复',
+          responsible: { unitId },
+          revision: 1,
+          generation: 1,
+          status: 'running',
+          overdue: i % 4 === 0,
+          window: false,
+          startedAt: at,
+          dueAt,
+          due: dueAt.toISOString().slice(0, 10),
+          deadline: {},
+          fired: [],
+        });
+      }
+    }
+    await store.proposals.insertMany(proposals, { ordered: false });
+    await store.proposalUnits.insertMany(unitsDocs, { ordered: false });
+    if (clocks.length) await store.clocks.insertMany(clocks, { ordered: false });
+    if ((start / BATCH) % 10 === 9) say(`  ${start + BATCH} loaded`);
+  }
+}
+
+if (require.main === module) void bench('read', readLatency);
