@@ -1,5 +1,9 @@
 import type { ClockSnapshot, StepKind } from '../domain/ladder';
+import { parseProposalNumber } from '../domain/proposal-number';
+import { summarizeClock } from '../domain/proposal-summary';
+import { itemRowIds, itemScope, type ClockRow } from '../store/items';
 import { upsertNewer } from '../store/mongo';
+import { proposalYear, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -33,6 +37,25 @@ export function clockProjection({ store }: ActivityDeps) {
       nextStepAt: next && clock.status === 'running' ? new Date(next.at) : null,
       closedAt: clock.closedAt ? new Date(clock.closedAt) : null,
     };
+    const row: ClockRow = {
+      clockId: clock.id,
+      code: clock.code,
+      label: clock.label,
+      responsible: clock.responsible ?? {},
+      status: clock.status,
+      startedAt: clock.startedAt,
+      overdue: clock.overdue,
+      escalation: escalation ?? null,
+      deadline: clock.plan.deadline,
+    };
+    const change = { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row };
+    await store.views.put(itemScope(clock.itemId), [change]);
+    const number = clock.itemKind === 'proposal' ? parseProposalNumber(clock.itemId) : undefined;
+    if (number)
+      await store.views.put(proposalYear(number.sessionYear), [
+        { ...change, id: yearRowIds.clock(clock.itemId, clock.id), value: summarizeClock(clock) },
+      ]);
+    // Last: who waits for this document finds the views already written.
     await upsertNewer(store.clocks, `${clock.itemId}:${clock.id}`, clock.revision, doc);
   };
 }

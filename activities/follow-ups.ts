@@ -1,6 +1,8 @@
 import type { FollowUpView } from '../domain/follow-up';
 import { toFollowUpDoc } from '../store/follow-ups';
+import { parseProposalNumber } from '../domain/proposal-number';
 import { upsertNewer } from '../store/mongo';
+import { proposalYear, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -26,8 +28,8 @@ export function followUpActivities(deps: ActivityDeps) {
 export async function markCommitmentDone({ store }: ActivityDeps, item: FollowUpView) {
   const proposalId = item.source.proposalId;
   if (item.kind !== 'commitment' || !proposalId || item.outcome?.code !== 'done') return;
-  await store.proposalUnits.updateOne(
-    { _id: `${proposalId}:${item.responder.unitId}` },
-    { $set: { commitmentDone: 1 } },
-  );
+  const { sessionYear } = parseProposalNumber(proposalId)!;
+  await store.views.put(proposalYear(sessionYear), [
+    { id: yearRowIds.done(proposalId, item.responder.unitId!), revision: 0, value: { done: true } },
+  ]);
 }

@@ -1,5 +1,7 @@
-import { replyingAssignments, type Assignment, type ProposalState } from '../domain/proposal';
+import { summarize } from '../domain/proposal-summary';
+import type { ProposalState } from '../domain/proposal';
 import { upsertNewer } from '../store/mongo';
+import { proposalYear, proposalYears } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -11,81 +13,28 @@ export interface ProposalRecord {
   revision: number;
 }
 
-const DAY_MS = 86_400_000;
-
 export function proposalActivities(deps: ActivityDeps) {
   const { store } = deps;
   const { recordTimeline } = timelineActivities(deps);
   return {
-    /** One change of a proposal: its timeline line, the proposal document and its units' flags. */
+    /** One change of a proposal: its timeline line, its state, and its summary in the year's view. */
     async recordProposal({ entry, state, revision }: ProposalRecord): Promise<void> {
       if (entry) await recordTimeline(entry);
-      await upsertNewer(store.proposals, state.proposalId, revision, proposalDoc(state));
-      await upsertNewer(store.proposalStates, state.proposalId, revision, { state });
-      for (const a of state.assignments) {
-        await upsertNewer(
-          store.proposalUnits,
-          `${state.proposalId}:${a.unitId}`,
-          revision,
-          unitDoc(state, a),
-        );
-      }
+      const id = state.proposalId;
+      const { units, ...summary } = summarize(state);
+      await upsertNewer(store.proposalStates, id, revision, { state });
+      await store.views.put(proposalYear(state.sessionYear), [
+        { id, revision, value: { ...summary, units } },
+      ]);
+      // Last: who waits for this document finds the view already written.
+      await upsertNewer(store.proposals, id, revision, {
+        ...summary,
+        submittedAt: new Date(summary.submittedAt),
+      });
+      // Revision 0: written once per year, then every later write is dropped as not newer.
+      await store.views.put(proposalYears, [
+        { id: String(state.sessionYear), revision: 0, value: { sessionYear: state.sessionYear } },
+      ]);
     },
   };
 }
-
-function proposalDoc(s: ProposalState) {
-  const active = s.assignments.filter((a) => a.status !== 'returned');
-  return {
-    number: s.number,
-    sessionYear: s.sessionYear,
-    title: s.title,
-    type: s.type,
-    topic: s.topic,
-    status: s.status,
-    leadProposerId: s.leadProposerId,
-    proposerIds: [
-      ...new Set([s.leadProposerId, ...s.coSignerIds, ...s.mergedProposers.flatMap((m) => m.proposerIds)]),
-    ],
-    organization: Boolean(s.organization),
-    key: Boolean(s.key),
-    keyLeaderId: s.key?.leaderId,
-    unitIds: active.map((a) => a.unitId),
-    submittedAt: new Date(s.submittedAt),
-    filedAt: date(s.filedAt),
-    assignedAt: date(s.assignedAt),
-    closedAt: date(s.closedAt),
-  };
-}
-
-/** The §7 figures of one unit on one proposal, as numbers a $group can sum. */
-function unitDoc(s: ProposalState, a: Assignment) {
-  const replies = replyingAssignments(s).some((x) => x.unitId === a.unitId);
-  const reply = replies ? a.reply : undefined;
-  // Ratings of the latest round the unit replied in; a rating only counts for units that reply.
-  const round = reply?.round ?? 0;
-  const feedback = replies ? s.feedback.filter((f) => f.round === round) : [];
-  const rated = feedback.filter((f) => f.rating);
-  const counts = (side: string) => rated.filter((f) => f.counts === side).length;
-  return {
-    proposalId: s.proposalId,
-    sessionYear: s.sessionYear,
-    unitId: a.unitId,
-    role: a.role,
-    status: a.status,
-    proposerType: s.organization ? 'organization' : 'member',
-    topic: s.topic,
-    resultClass: reply?.resultClass,
-    assigned: a.status === 'returned' ? 0 : 1,
-    replied: reply ? 1 : 0,
-    repliedOnTime: reply?.onTime ? 1 : 0,
-    contactedBeforeReply: reply && a.contact && a.contact.at <= reply.at ? 1 : 0,
-    daysToReply: reply ? Math.round((reply.at - a.assignedAt) / DAY_MS) : undefined,
-    feedbackReturned: rated.length,
-    satisfied: counts('satisfied'),
-    unsatisfied: counts('unsatisfied'),
-    noFeedback: feedback.filter((f) => f.noFeedback).length,
-  };
-}
-
-const date = (ms?: number) => (ms === undefined ? undefined : new Date(ms));

@@ -1,3 +1,4 @@
+import { itemRowIds, itemScope } from '../store/items';
 import { insertOnce } from '../store/mongo';
 import type { ActivityDeps } from './deps';
 
@@ -12,12 +13,23 @@ export interface TimelineInput {
   data?: Record<string, unknown>;
 }
 
+const timelineFields = ({ kind, label, actor, data }: Omit<TimelineInput, 'key' | 'at'>) => ({
+  kind,
+  label,
+  ...(actor ? { actor } : {}),
+  ...(data ? { data } : {}),
+});
+
 export function timelineActivities({ store }: ActivityDeps) {
   return {
     async recordTimeline(entry: TimelineInput): Promise<void> {
       const { key, at, ...rest } = entry;
       // An insert, not an upsert by key: FerretDB v1 would read the whole timeline to find the key.
       await insertOnce(store.timeline, { _id: key, key, at: new Date(at), ...rest });
+      // What the item's page reads: its entries in one document (revision 0: written once per key).
+      await store.views.put(itemScope(rest.itemId), [
+        { id: itemRowIds.entry(key), revision: 0, value: { at, ...timelineFields(rest) } },
+      ]);
     },
   };
 }

@@ -2,7 +2,10 @@
  * Read latency (p50/p95) of lists and statistics with BENCH_PROPOSALS proposals in the read model.
  * Prints figures; asserts nothing. Env: BENCH_PROPOSALS, BENCH_SAMPLES.
  */
+import type { ClockSummary, ProposalSummary } from '../domain/proposal-summary';
 import type { Store } from '../store';
+import { proposalYear, proposalYears, yearRowIds } from '../store/proposals';
+import type { RowChange } from '../store/views';
 import { bench, latency, say, type BenchStack } from './stack';
 
 const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 100_000);
@@ -49,21 +52,22 @@ const titles = [
   '关于优化公交线路的提案',
 ];
 
-/** Synthetic proposals of session year 2025, shaped as the worker's projection writes them. */
+/**
+ * Synthetic proposals of session year 2025, shaped as the worker's projections write them: each
+ * proposal's summary in the year's view (one put per chunk), its clock, and its summary document.
+ */
 async function loadReadModel(store: Store, count: number) {
-  const BATCH = 2_000;
+  const BATCH = 250; // one chunk of the year's view
+  await store.views.put(proposalYears, [{ id: '2025', revision: 0, value: { sessionYear: 2025 } }]);
   for (let start = 0; start < count; start += BATCH) {
-    const proposals = [];
-    const unitsDocs = [];
-    const clocks = [];
+    const rows: RowChange[] = [];
+    const docs = [];
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
       const number = `2025-${String(i + 1).padStart(6, '0')}`;
       const unitId = units[i % units.length];
       const status = statuses[i % statuses.length];
       const replied = status !== 'handling' && status !== 'notFiled' ? 1 : 0;
-      const at = new Date(Date.UTC(2025, 0, 1) + i * 60_000);
-      proposals.push({
-        _id: number,
+      const summary: ProposalSummary = {
         number,
         sessionYear: 2025,
         title: titles[i % titles.length],
@@ -71,61 +75,52 @@ async function loadReadModel(store: Store, count: number) {
         status,
         leadProposerId: `member-${i % 500}`,
         proposerIds: [`member-${i % 500}`],
+        organization: false,
         key: i % 97 === 0,
         unitIds: status === 'notFiled' ? [] : [unitId],
-        submittedAt: at,
-        revision: 1,
-      });
-      if (status !== 'notFiled') {
-        unitsDocs.push({
-          _id: `${number}:${unitId}`,
-          proposalId: number,
-          sessionYear: 2025,
-          unitId,
-          role: 'lead',
-          status: replied ? 'replied' : 'signed',
-          proposerType: 'member',
-          resultClass: replied ? ['A', 'B', 'C'][i % 3] : undefined,
-          revision: 1,
-          assigned: 1,
-          replied,
-          repliedOnTime: replied && i % 5 !== 0 ? 1 : 0,
-          contactedBeforeReply: replied,
-          commitmentDone: 0,
-          daysToReply: replied ? 30 + (i % 60) : undefined,
-          feedbackReturned: replied && i % 7 !== 0 ? 1 : 0,
-          satisfied: replied && i % 7 !== 0 && i % 11 !== 0 ? 1 : 0,
-          unsatisfied: replied && i % 11 === 0 && i % 7 !== 0 ? 1 : 0,
-          noFeedback: replied && i % 7 === 0 ? 1 : 0,
-        });
-      }
+        submittedAt: Date.UTC(2025, 0, 1) + i * 60_000,
+        units:
+          status === 'notFiled'
+            ? []
+            : [
+                {
+                  unitId,
+                  role: 'lead',
+                  resultClass: replied ? ['A', 'B', 'C'][i % 3] : null,
+                  assigned: 1,
+                  replied,
+                  repliedOnTime: replied && i % 5 !== 0 ? 1 : 0,
+                  contactedBeforeReply: replied,
+                  commitmentDone: 0,
+                  daysToReply: replied ? 30 + (i % 60) : null,
+                  feedbackReturned: replied && i % 7 !== 0 ? 1 : 0,
+                  satisfied: replied && i % 7 !== 0 && i % 11 !== 0 ? 1 : 0,
+                  unsatisfied: replied && i % 11 === 0 && i % 7 !== 0 ? 1 : 0,
+                  noFeedback: replied && i % 7 === 0 ? 1 : 0,
+                },
+              ],
+      };
+      rows.push({ id: number, revision: 1, value: summary });
+      const { units: _, ...doc } = summary;
+      docs.push({ _id: number, ...doc, submittedAt: new Date(doc.submittedAt), revision: 1 });
       if (status === 'handling') {
-        const dueAt = new Date(Date.UTC(2025, 3, 1) + (i % 400) * 86_400_000);
-        clocks.push({
-          _id: `${number}:reply:${unitId}`,
+        const dueAt = Date.UTC(2025, 3, 1) + (i % 400) * 86_400_000;
+        const clock: ClockSummary = {
           itemId: number,
-          itemKind: 'proposal',
           clockId: `reply:${unitId}`,
-          code: 'reply',
-          label: '书面答复',
-          responsible: { unitId },
-          revision: 1,
-          generation: 1,
-          status: 'running',
+          unitId,
+          running: true,
           overdue: i % 4 === 0,
-          window: false,
-          startedAt: at,
+          due: new Date(dueAt).toISOString().slice(0, 10),
           dueAt,
-          due: dueAt.toISOString().slice(0, 10),
-          deadline: {},
-          fired: [],
-        });
+          escalation: i % 8 === 0 ? 'chaseNotice' : null,
+        };
+        rows.push({ id: yearRowIds.clock(number, clock.clockId), revision: 1, value: clock });
       }
     }
-    await store.proposals.insertMany(proposals, { ordered: false });
-    await store.proposalUnits.insertMany(unitsDocs, { ordered: false });
-    if (clocks.length) await store.clocks.insertMany(clocks, { ordered: false });
-    if ((start / BATCH) % 10 === 9) say(`  ${start + BATCH} loaded`);
+    await store.views.put(proposalYear(2025), rows);
+    await store.proposals.insertMany(docs, { ordered: false });
+    if ((start / BATCH) % 40 === 39) say(`  ${start + BATCH} loaded`);
   }
 }
 

@@ -16,7 +16,7 @@ import {
   type ProposalState,
   type ProposalStatus,
 } from './proposal';
-import { hasRole, seesEverything, type Caller, type Role } from './roles';
+import { hasRole, type Caller, type Role } from './roles';
 import { isoDateSchema } from './time';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -372,21 +372,6 @@ function replyRefusal(
 /** True once every replying unit has replied in the current round. */
 export const allReplied = (state: ProposalState) =>
   replyingAssignments(state).every((a) => a.reply && a.reply.round === state.round);
-
-/** The caller's relation to the proposal, for listing their actions and scoping reads. */
-export function canSee(
-  state: Pick<ProposalState, 'leadProposerId' | 'coSignerIds' | 'assignments' | 'mergedProposers'>,
-  caller: Caller,
-) {
-  if (seesEverything(caller)) return true;
-  const people = [
-    state.leadProposerId,
-    ...state.coSignerIds,
-    ...state.mergedProposers.flatMap((m) => m.proposerIds),
-  ];
-  if (people.includes(caller.id)) return true;
-  return Boolean(caller.unitId && state.assignments.some((a) => a.unitId === caller.unitId));
-}
 
 /**
  * The actions `caller` may take on the proposal now, with the unit they act for where it matters —

@@ -1,7 +1,7 @@
 /**
  * The figures offices report on proposal handling (domain.md §7), as pure functions of summed
- * per-unit flags (the `proposal_units` read model) and clock counts (the `clocks` read model).
- * The database only counts; every ratio and every definition lives here.
+ * per-unit flags and clock counts (rows of the session year's view). Every ratio and every
+ * definition lives here.
  */
 import type { StepKind } from './ladder';
 import type { Policy } from './policy';
@@ -135,6 +135,12 @@ export function addFlags(tally: Tally, row: UnitFlags, count: number, adopted: s
     noFeedback: tally.noFeedback + add(row.noFeedback),
   };
 }
+
+/** Two tallies (or clock tallies) added field by field: the sum over two sets of rows. */
+export const plus = <T extends Tally | ClockTally>(a: T, b: T): T =>
+  Object.fromEntries(
+    Object.keys(a).map((k) => [k, (a[k as keyof T] as number) + (b[k as keyof T] as number)]),
+  ) as unknown as T;
 
 const ladderRank: StepKind[] = ['reminder', 'chaseNotice', 'supervisionEscalation', 'publicNotice'];
 /** The highest ladder step kind among `kinds` past the due date (reminders do not count), or null. */

@@ -12,6 +12,7 @@ import { policyModel } from './policy';
 import { proposalModels } from './proposals';
 import { preferencesModel } from './preferences';
 import { supervisionModels } from './supervision';
+import { createViews } from './views';
 
 export async function connectStore(uri: string): Promise<Store> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
@@ -59,6 +60,7 @@ export function createStore(conn: Connection) {
     preferences: preferencesModel(conn),
     followUps: followUpModel(conn),
     ...supervisionModels(conn),
+    views: createViews(conn),
     /** Ping that answers whether the database is reachable (used by /readyz). */
     async ping() {
       await conn.db!.admin().command({ ping: 1 });

@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { lockFor } from './views';
 
 /** A unique-index violation (E11000): the record is already there, e.g. another request won a race. */
 export function isDuplicateKey(err: unknown): boolean {
@@ -23,9 +24,9 @@ export async function insertOnce(
 }
 
 /**
- * Writes `doc` as document `_id` unless a newer revision is stored already. The filter matches only
- * an older revision; when a newer one exists the upsert collides on _id and is dropped — so a
- * retried activity carrying an old snapshot can never roll the read model back.
+ * Writes `doc` as document `_id` unless a newer revision is stored already, so a retried activity
+ * carrying an old snapshot can never roll the read model back. Both steps go by `_id` alone (the
+ * only filter FerretDB v1 serves from an index) under this process's lock for the document.
  */
 export async function upsertNewer(
   model: Model<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -33,13 +34,9 @@ export async function upsertNewer(
   revision: number,
   doc: Record<string, unknown>,
 ): Promise<void> {
-  try {
-    await model.updateOne(
-      { _id, revision: { $lt: revision } },
-      { $set: { ...doc, revision } },
-      { upsert: true },
-    );
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+  await lockFor(`${model.collection.collectionName}/${_id}`).runExclusive(async () => {
+    const stored = await model.findById(_id, { revision: 1 }).lean<{ revision: number }>();
+    if (stored && stored.revision >= revision) return;
+    await model.updateOne({ _id }, { $set: { ...doc, revision } }, { upsert: true });
+  });
 }

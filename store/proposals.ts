@@ -1,9 +1,13 @@
 import { Schema, type Connection } from 'mongoose';
+import { parseProposalNumber } from '../domain/proposal-number';
+import type { ClockSummary, ProposalSummary } from '../domain/proposal-summary';
+import type { Store } from './index';
+import { memo, type Chunk, type Scope } from './views';
 
 /**
- * The read model of proposals: one document per proposal (lists, detail, CSV)
- * and one per assigned unit with numeric flags, so the figures of domain.md §7
- * are plain $group/$sum aggregations inside FerretDB's subset.
+ * The read model of proposals. Lists, boards and statistics read the session year's view (below);
+ * `proposals` keeps one summary document per proposal for lookups by number and for deployments
+ * that query MongoDB directly; `proposal_states` the workflow's whole state for details and CSV.
  */
 const proposalSchema = new Schema(
   {
@@ -23,9 +27,6 @@ const proposalSchema = new Schema(
     /** Units handling it now (not re-assigned away). */
     unitIds: { type: [String], index: true },
     submittedAt: { type: Date, required: true },
-    filedAt: { type: Date },
-    assignedAt: { type: Date },
-    closedAt: { type: Date },
     revision: { type: Number, required: true },
   },
   { versionKey: false },
@@ -35,7 +36,6 @@ proposalSchema.index({ sessionYear: 1, number: 1 });
 
 /**
  * The workflow's whole state at `revision`, for detail pages and CSV once the workflow has closed.
- * Kept apart from `proposals` so list scans stay small (FerretDB v1 reads whole documents to filter).
  */
 const proposalStateSchema = new Schema(
   {
@@ -46,37 +46,77 @@ const proposalStateSchema = new Schema(
   { versionKey: false },
 );
 
-const proposalUnitSchema = new Schema(
-  {
-    _id: { type: String }, // `${proposalId}:${unitId}`
-    proposalId: { type: String, required: true, index: true },
-    sessionYear: { type: Number, required: true },
-    unitId: { type: String, required: true },
-    role: { type: String, required: true },
-    status: { type: String, required: true },
-    proposerType: { type: String, required: true },
-    topic: { type: String },
-    resultClass: { type: String },
-    revision: { type: Number, required: true },
-    // 0/1 flags and counts, summed by the statistics endpoint.
-    assigned: { type: Number, required: true },
-    replied: { type: Number, required: true },
-    repliedOnTime: { type: Number, required: true },
-    contactedBeforeReply: { type: Number, required: true },
-    /** Set by the commitment's follow-up when reported done; the proposal's own writes never touch it. */
-    commitmentDone: { type: Number, default: 0 },
-    daysToReply: { type: Number },
-    feedbackReturned: { type: Number, required: true },
-    satisfied: { type: Number, required: true },
-    unsatisfied: { type: Number, required: true },
-    noFeedback: { type: Number, required: true },
-  },
-  { versionKey: false },
-);
-proposalUnitSchema.index({ sessionYear: 1, unitId: 1 });
-
 export const proposalModels = (conn: Connection) => ({
   proposals: conn.model('Proposal', proposalSchema, 'proposals'),
   proposalStates: conn.model('ProposalState', proposalStateSchema, 'proposal_states'),
-  proposalUnits: conn.model('ProposalUnit', proposalUnitSchema, 'proposal_units'),
 });
+
+/** Proposal numbers per chunk of a year's view: ~250 summaries and their clocks, a few hundred KB. */
+const CHUNK = 250;
+
+/**
+ * Session year `sessionYear`'s proposals: per proposal its summary (row `<number>`), its clocks
+ * (`<number>|clock|<clockId>`) and the units whose commitment is reported done (`<number>|done|<unitId>`).
+ */
+export const proposalYear = (sessionYear: number): Scope => ({
+  key: `proposals/${sessionYear}`,
+  chunkOf: (rowId) => String(Math.floor(parseProposalNumber(rowId.split('|')[0])!.seq / CHUNK)),
+});
+
+/** The session years that have proposals, one row each. */
+export const proposalYears: Scope = { key: 'proposals' };
+
+export const yearRowIds = {
+  clock: (proposalId: string, clockId: string) => `${proposalId}|clock|${clockId}`,
+  done: (proposalId: string, unitId: string) => `${proposalId}|done|${unitId}`,
+};
+
+/** A proposal's summary with its clocks. */
+export interface ProposalEntry {
+  summary: ProposalSummary;
+  clocks: ClockSummary[];
+}
+
+/** One chunk of a year's view, sorted out: proposals by number, clocks and done reports by proposal. */
+export interface YearChunk {
+  proposals: ProposalEntry[];
+  clocks: Map<string, ClockSummary[]>;
+  /** `${proposalId}|${unitId}` of every commitment reported done. */
+  done: Set<string>;
+}
+
+const sortOut = (chunk: Chunk): YearChunk => {
+  const out: YearChunk = { proposals: [], clocks: new Map(), done: new Set() };
+  const summaries: ProposalSummary[] = [];
+  for (const [id, row] of chunk.rows) {
+    const [proposalId, kind, rest] = id.split('|');
+    if (kind === 'clock')
+      out.clocks.set(proposalId, [...(out.clocks.get(proposalId) ?? []), row as unknown as ClockSummary]);
+    else if (kind === 'done') out.done.add(`${proposalId}|${rest}`);
+    else summaries.push(row as unknown as ProposalSummary);
+  }
+  summaries.sort((a, b) => a.number.localeCompare(b.number, 'en', { numeric: true }));
+  out.proposals = summaries.map((summary) => ({ summary, clocks: out.clocks.get(summary.number) ?? [] }));
+  return out;
+};
+
+/** The chunks of the given session years (every year when none is given), in number order. */
+export async function readProposalYears(store: Store, sessionYear?: number): Promise<YearChunk[]> {
+  const years = sessionYear
+    ? [sessionYear]
+    : [...(await store.views.rows<{ sessionYear: number }>(proposalYears)).values()]
+        .map((r) => r.sessionYear)
+        .sort((a, b) => a - b);
+  const chunks = await Promise.all(years.map((year) => store.views.read(proposalYear(year))));
+  return chunks.flat().map((chunk) => memo(chunk, 'yearChunk', sortOut));
+}
+
+/** One proposal's summary with its clocks as the year's view holds it, or undefined. */
+export async function findSummary(store: Store, proposalId: string) {
+  const year = parseProposalNumber(proposalId)?.sessionYear;
+  for (const chunk of year ? await readProposalYears(store, year) : []) {
+    const entry = chunk.proposals.find((p) => p.summary.number === proposalId);
+    if (entry) return { ...entry, done: chunk.done };
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { deadlineProbe } from '../../workflows';
 import type { AppDeps } from '../deps';
+import { readItem } from '../../store/items';
 import { route, type Api } from '../route';
 import { deadlineSchema } from '../schemas';
 import { presentDeadline } from './calendar';
@@ -28,9 +29,13 @@ export function diagnosticsRoutes({ temporal, temporalConfig, store }: AppDeps, 
         args: [{ start: Date.now(), rule: { unit: 'workingDays', amount: body.workingDays } }],
         workflowExecutionTimeout: '1 minute',
       });
-      const entry = await store.timeline.findOne({ itemId: workflowId }).lean();
+      const [entry] = (await readItem(store, workflowId)).timeline;
       if (!entry) throw new Error(`round trip ${workflowId} finished but recorded nothing`);
-      return { workflowId, deadline: presentDeadline(deadline), recordedAt: entry.at.toISOString() };
+      return {
+        workflowId,
+        deadline: presentDeadline(deadline),
+        recordedAt: new Date(entry.at).toISOString(),
+      };
     },
   });
 }

@@ -38,6 +38,7 @@ import {
   startOnce,
   type StartOutcome,
 } from '../idempotency';
+import { readItem } from '../../store/items';
 import { route, type Api } from '../route';
 import { actionLink, actionLinksSchema, text } from '../schemas';
 import { runUpdate } from '../updates';
@@ -368,23 +369,20 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
     }),
     handler: async ({ params: { id }, caller }) => {
       const item = await visibleItem(deps, id, caller);
-      const [clocks, timeline] = await Promise.all([
-        store.clocks
-          .find(
-            { itemId: id, itemKind: 'followUp' },
-            { _id: 0, clockId: 1, label: 1, status: 1, due: 1, overdue: 1, escalation: 1 },
-          )
-          .sort({ startedAt: 1 })
-          .lean(),
-        store.timeline
-          .find({ itemId: id }, { _id: 0, at: 1, kind: 1, label: 1, actor: 1 })
-          .sort({ at: 1 })
-          .lean(),
-      ]);
+      const { clocks, timeline } = await readItem(store, id);
       return {
         ...presentFollowUp(item),
-        clocks: clocks.map((c) => ({ ...c, escalation: c.escalation ?? null })),
-        timeline: timeline.map((e) => ({ ...e, at: toIso(e.at.getTime()), actor: e.actor ?? undefined })),
+        clocks: clocks
+          .sort((a, b) => a.startedAt - b.startedAt)
+          .map(({ clockId, label, status, overdue, escalation, deadline }) => ({
+            clockId,
+            label,
+            status,
+            due: deadline.due,
+            overdue,
+            escalation,
+          })),
+        timeline: timeline.map(({ at, kind, label, actor }) => ({ at: toIso(at), kind, label, actor })),
         actions: followUpActionsFor(caller, item).map((action) =>
           actionLink(
             action,

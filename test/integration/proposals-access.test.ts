@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { currentSessionYear } from '../../domain/proposal-number';
 import { fieldsOf, proposalApi, type ProposalApi } from '../helpers/proposal-api';
+import { proposalYear, yearRowIds } from '../../store/proposals';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -215,15 +216,22 @@ describe('list filters', () => {
     expect((await listIds('?dueBefore=2099-12-31')).sort()).toEqual(Object.values(ids).sort());
     expect(await listIds('?dueBefore=2000-01-01')).toEqual([]);
     // A clock the ladder found overdue (written as the worker would, without waiting months).
-    await stack.store.clocks.collection.insertOne({
-      _id: `${ids.education}:probe` as never,
-      itemId: ids.education,
-      itemKind: 'proposal',
-      status: 'running',
-      overdue: true,
-      dueAt: new Date('2001-01-01'),
-      responsible: { unitId: 'unit-education' },
-    });
+    await stack.store.views.put(proposalYear(year), [
+      {
+        id: yearRowIds.clock(ids.education, 'probe'),
+        revision: 1,
+        value: {
+          itemId: ids.education,
+          clockId: 'probe',
+          unitId: 'unit-education',
+          running: true,
+          overdue: true,
+          due: '2001-01-01',
+          dueAt: Date.parse('2001-01-01T00:00:00+08:00'),
+          escalation: null,
+        },
+      },
+    ]);
     expect(await listIds('?overdue=true')).toEqual([ids.education]);
     expect(await listIds('?overdue=true&unitId=unit-housing')).toEqual([]);
     expect((await listIds('?overdue=false')).sort()).toEqual([ids.housing, ids.unassigned].sort());

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { seedDemoProposals } from '../../api/routes/proposals/demo';
 import type { AppDeps } from '../../api/deps';
 import { fieldsOf, proposalApi, type ProposalApi } from '../helpers/proposal-api';
+import { proposalYear, yearRowIds } from '../../store/proposals';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -200,20 +201,21 @@ describe('statistics (domain.md §7) on a known dataset', () => {
       satisfied: 0,
       unsatisfied: 0,
       noFeedback: 0,
-      revision: 1,
-      status: 'replied',
     };
-    const unitRow = (id: string, unitId: string, role: string, proposerType: string, extra: object) => ({
-      _id: `${id}:${unitId}`,
-      proposalId: id,
-      sessionYear: 2020,
-      unitId,
-      role,
+    const unitRow = (
+      id: string,
+      unitId: string,
+      role: string,
+      proposerType: string,
+      { topic, sessionYear, ...extra }: { topic?: string; sessionYear?: number; [flag: string]: unknown },
+    ) => ({
+      id,
+      sessionYear: sessionYear ?? 2020,
       proposerType,
-      ...flags,
-      ...extra,
+      topic,
+      unit: { unitId, role, ...flags, ...extra },
     });
-    await stack.store.proposalUnits.collection.insertMany([
+    const unitRows = [
       unitRow('2020-0001', 'unit-housing', 'lead', 'member', {
         topic: '教育',
         replied: 1,
@@ -232,7 +234,7 @@ describe('statistics (domain.md §7) on a known dataset', () => {
         unsatisfied: 1,
         noFeedback: 1,
       }),
-      unitRow('2020-0003', 'unit-housing', 'lead', 'organization', { status: 'signed' }),
+      unitRow('2020-0003', 'unit-housing', 'lead', 'organization', {}),
       unitRow('2020-0004', 'unit-education', 'parallel', 'member', {
         replied: 1,
         repliedOnTime: 1,
@@ -242,9 +244,27 @@ describe('statistics (domain.md §7) on a known dataset', () => {
         feedbackReturned: 1,
         satisfied: 1,
       }),
-      unitRow('2020-0001', 'unit-education', 'coHandler', 'member', { status: 'opinionSent' }),
+      unitRow('2020-0001', 'unit-education', 'coHandler', 'member', {}),
       unitRow('2021-0001', 'unit-housing', 'lead', 'member', { sessionYear: 2021, replied: 1 }),
-    ] as never[]);
+    ];
+    // As the worker's projection writes them: one summary per proposal in its year's view.
+    for (const id of new Set(unitRows.map((r) => r.id))) {
+      const rows = unitRows.filter((r) => r.id === id);
+      const [{ sessionYear, proposerType, topic }] = rows;
+      await stack.store.views.put(proposalYear(sessionYear), [
+        {
+          id,
+          revision: 1,
+          value: {
+            number: id,
+            sessionYear,
+            organization: proposerType === 'organization',
+            ...(topic ? { topic } : {}),
+            units: rows.map((r) => r.unit),
+          },
+        },
+      ]);
+    }
     const clock = (
       itemId: string,
       clockId: string,
@@ -253,22 +273,29 @@ describe('statistics (domain.md §7) on a known dataset', () => {
       overdue: boolean,
       escalation: string | null,
     ) => ({
-      _id: `${itemId}:${clockId}`,
-      itemId,
-      itemKind: 'proposal',
-      clockId,
-      status,
-      overdue,
-      escalation,
-      responsible: unitId ? { unitId } : { role: 'committee' },
+      id: yearRowIds.clock(itemId, clockId),
+      revision: 1,
+      value: {
+        itemId,
+        clockId,
+        ...(unitId ? { unitId } : {}),
+        running: status === 'running',
+        overdue,
+        escalation,
+      },
     });
-    await stack.store.clocks.collection.insertMany([
+    const clocks = [
       clock('2020-0003', 'reply:unit-housing', 'unit-housing', 'running', true, 'chaseNotice'),
       clock('2020-0002', 'contact:unit-housing', 'unit-housing', 'met', true, 'supervisionEscalation'),
       clock('2020-0004', 'reply:unit-education', 'unit-education', 'running', false, 'reminder'),
       clock('2020-0005', 'review', undefined, 'running', true, null),
       clock('2021-0001', 'reply:unit-housing', 'unit-housing', 'running', true, 'publicNotice'),
-    ] as never[]);
+    ];
+    for (const year of [2020, 2021])
+      await stack.store.views.put(
+        proposalYear(year),
+        clocks.filter((c) => c.id.startsWith(`${year}-`)),
+      );
   });
 
   test('per unit: rates, averages, overdue now, chase notices and escalations', async () => {

@@ -8,6 +8,7 @@ import { currentSessionYear } from '../../domain/proposal-number';
 import { proposalApi, type ProposalApi } from '../helpers/proposal-api';
 import { startStack, type Stack } from '../helpers/stack';
 import { guarantee } from '../../store/guarantee';
+import { findSummary } from '../../store/proposals';
 
 let stack: Stack;
 let api: ProposalApi;
@@ -189,7 +190,7 @@ describe('the main path: create → co-sign → file → assign → sign → con
       proposerIds: ['member-zhang', 'member-li'],
       unitIds: [housing, education],
     });
-    const lead = await stack.store.proposalUnits.findById(`${id}:${housing}`).lean();
+    const lead = (await findSummary(stack.store, id))!.summary.units.find((u) => u.unitId === housing);
     expect(lead).toMatchObject({
       role: 'lead',
       assigned: 1,
@@ -302,10 +303,11 @@ describe('refusals surface as 409 with the workflow’s code', () => {
     expect(
       ruled.deadlines.filter((d: { responsible: { unitId?: string } }) => d.responsible.unitId === housing),
     ).toEqual([]);
-    await refusedWith(
-      api.act(id, 'recordContact', { unitId: housing, method: 'phone' }, 'housing'),
-      'notAssigned',
-    );
+    // Re-assigned away, the unit no longer sees the proposal at all (one visibility rule for its
+    // list and the detail), so acting on it is refused before the workflow is asked.
+    const after = await api.act(id, 'recordContact', { unitId: housing, method: 'phone' }, 'housing');
+    expect({ status: after.status, code: after.body.error?.code }).toEqual({ status: 403, code: 'forbidden' });
+    await api.get(`/api/proposals/${id}`, 'housing').expect(403);
   });
 
   test('an action out of its state is refused as wrongState', async () => {

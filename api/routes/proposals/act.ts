@@ -6,11 +6,11 @@
 import {
   actionLabels,
   actionRoles,
-  canSee,
   type ActionArgs,
   type ActionName,
   type ProposalAction,
 } from '../../../domain/proposal-actions';
+import { summarize, visibleTo } from '../../../domain/proposal-summary';
 import { finalStatuses, type ProposalStatus } from '../../../domain/proposal';
 import type { Caller, Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
@@ -71,7 +71,7 @@ export async function sendAction<A extends ActionName>(
   idempotencyKey?: string,
 ): Promise<ProposalView> {
   const loaded = await loadProposal(deps, proposalId);
-  if (!canSee(loaded.state, caller)) throw outOfScope();
+  if (!visibleTo(summarize(loaded.state), caller)) throw outOfScope();
   if (!loaded.live && idempotencyKey === undefined)
     throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
   const unitId = (args as { unitId?: string }).unitId;

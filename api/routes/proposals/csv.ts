@@ -29,7 +29,7 @@ import type { AppDeps } from '../../deps';
 import { HttpError, invalidFields } from '../../errors';
 import { actionNeeds, sendAction } from './act';
 import { draftOf, startNumbered } from './create';
-import { filterOf } from './list';
+import { matchingProposals } from './list';
 import { loadProposal } from './load';
 import { resolveReferences } from './references';
 import type { ProposalFilter } from './schemas';
@@ -71,41 +71,29 @@ const exportColumns: [header: string, value: (s: ProposalState) => string | numb
 
 /** Streams the proposals the caller may see that match `filter`, by number, with a BOM for Excel. */
 export async function exportCsv(deps: AppDeps, caller: Caller, filter: ProposalFilter, res: Response) {
-  const query = await filterOf(deps.store, caller, filter);
-  const cursor = deps.store.proposals
-    .find(query, { _id: 1 })
-    .sort({ sessionYear: 1, number: 1 })
-    .lean<{ _id: string }[]>()
-    .cursor();
+  const ids = (await matchingProposals(deps.store, caller, filter)).map((m) => m.summary.number);
   const name = `proposals${filter.sessionYear ? `-${filter.sessionYear}` : ''}.csv`;
   res.status(200).type('text/csv; charset=utf-8').attachment(name);
   res.write('\ufeff');
   const rows = Readable.from(
     (async function* () {
-      for await (const state of statesOf(deps.store, cursor))
+      for await (const state of statesOf(deps.store, ids))
         yield exportColumns.map(([, value]) => value(state));
     })(),
   );
   await pipeline(rows, stringify({ header: true, columns: exportColumns.map(([header]) => header) }), res);
 }
 
-/** The states of the proposals `ids` yields, in its order, fetched a batch at a time. */
-async function* statesOf(store: Store, ids: AsyncIterable<{ _id: string }>, batchSize = 500) {
-  let batch: string[] = [];
-  const flush = async () => {
-    const docs = await store.proposalStates
-      .find({ _id: { $in: batch } })
-      .lean<{ _id: string; state: ProposalState }[]>();
-    const byId = new Map(docs.map((d) => [d._id, d.state]));
-    const states = batch.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-    batch = [];
-    return states;
-  };
-  for await (const { _id } of ids) {
-    batch.push(_id);
-    if (batch.length === batchSize) yield* await flush();
+/** The states of the proposals `ids`, in order, read by `_id` a batch at a time. */
+async function* statesOf(store: Store, ids: string[], batchSize = 32) {
+  for (let i = 0; i < ids.length; i += batchSize) {
+    const docs = await Promise.all(
+      ids
+        .slice(i, i + batchSize)
+        .map((id) => store.proposalStates.findById(id).lean<{ state: ProposalState }>()),
+    );
+    for (const doc of docs) if (doc) yield doc.state;
   }
-  if (batch.length > 0) yield* await flush();
 }
 
 // ---- import ---------------------------------------------------------------------------------------

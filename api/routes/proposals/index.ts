@@ -8,11 +8,11 @@ import {
   actionNames,
   actionRoles,
   actionSchemas,
-  canSee,
   isFinal,
   type ActionArgs,
   type ActionName,
 } from '../../../domain/proposal-actions';
+import { summarize, visibleTo } from '../../../domain/proposal-summary';
 import type { Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { HttpError } from '../../errors';
@@ -164,7 +164,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     responses: notFound,
     handler: async ({ params, caller }) => {
       const loaded = await loadProposal(deps, params.id);
-      if (!canSee(loaded.state, caller)) throw outOfScope();
+      if (!visibleTo(summarize(loaded.state), caller)) throw outOfScope();
       return presentDetail(deps, loaded, caller);
     },
   });

@@ -1,5 +1,4 @@
 /** What a caller reads about one proposal: its state with labels, open deadlines, timeline, actions. */
-import type { Deadline } from '../../../domain/deadline';
 import { stepKindLabels, type ClockState, type StepKind } from '../../../domain/ladder';
 import type { Policy } from '../../../domain/policy';
 import { actionLabels, availableActions, type ActionName } from '../../../domain/proposal-actions';
@@ -17,6 +16,7 @@ import type { Caller } from '../../../domain/roles';
 import { highestEscalation } from '../../../domain/statistics';
 import { toIso } from '../../../domain/time';
 import { directory } from '../../../store/directory';
+import { readItem, type ClockRow, type TimelineRow } from '../../../store/items';
 import { actionLink } from '../../schemas';
 import type { AppDeps } from '../../deps';
 import { policyOf, type LoadedProposal } from './load';
@@ -52,41 +52,24 @@ export function presentState(state: ProposalState, policy: Policy, unitNames: Ma
   };
 }
 
-/** A clock as both sources describe it: the workflow's table (live) and the read model (final). */
-interface ClockFacts {
-  clockId: string;
-  code: string;
-  label: string;
-  responsible?: object;
-  startedAt: number;
-  overdue: boolean;
-  escalation?: string | null;
-  deadline: Deadline;
-}
+/** A clock as both sources describe it: the workflow's table (live) and the item's view (final). */
+type ClockFacts = Omit<ClockRow, 'status'>;
 
 const fromState = (c: ClockState): ClockFacts => ({
   ...c,
   clockId: c.id,
+  responsible: c.responsible ?? {},
   deadline: c.plan.deadline,
   escalation: highestEscalation(c.plan.steps.filter((s) => c.fired.includes(s.step)).map((s) => s.kind)),
 });
 
-type ClockDoc = Omit<ClockFacts, 'startedAt'> & { startedAt: Date };
-
-const fromDoc = (c: ClockDoc): ClockFacts => ({
-  ...c,
-  startedAt: c.startedAt.getTime(),
-});
-
-/** Open deadlines, earliest first: the workflow's own table while it runs (the read model may lag). */
-async function openClocks({ store }: AppDeps, loaded: LoadedProposal): Promise<ClockFacts[]> {
+/** Open deadlines, earliest first: the workflow's own table while it runs (the view may lag). */
+function openClocks(loaded: LoadedProposal, recorded: ClockRow[]): ClockFacts[] {
   const clocks = loaded.clocks
     ? Object.values(loaded.clocks)
         .filter((c) => c.status === 'running')
         .map(fromState)
-    : (
-        await store.clocks.find({ itemId: loaded.state.proposalId, status: 'running' }).lean<ClockDoc[]>()
-      ).map(fromDoc);
+    : recorded.filter((c) => c.status === 'running');
   return clocks.sort((a, b) => a.deadline.dueAt - b.deadline.dueAt);
 }
 
@@ -107,16 +90,8 @@ const presentClock = (c: ClockFacts) => ({
   uncertain: c.deadline.uncertain,
 });
 
-interface TimelineDoc {
-  at: Date;
-  kind: string;
-  label: string;
-  actor?: string;
-  data?: Record<string, unknown>;
-}
-
-const presentEntry = ({ at, kind, label, actor, data }: TimelineDoc) => ({
-  at: toIso(at.getTime()),
+const presentEntry = ({ at, kind, label, actor, data }: TimelineRow) => ({
+  at: toIso(at),
   kind,
   label,
   ...(actor ? { actor } : {}),
@@ -129,10 +104,9 @@ export async function presentDetail(deps: AppDeps, loaded: LoadedProposal, calle
   const { store } = deps;
   const { state } = loaded;
   const id = state.proposalId;
-  const [policy, clocks, timeline, units] = await Promise.all([
+  const [policy, item, units] = await Promise.all([
     policyOf(store, state.policyVersion),
-    openClocks(deps, loaded),
-    store.timeline.find({ itemId: id }).sort({ at: 1, _id: 1 }).lean<TimelineDoc[]>(),
+    readItem(store, id),
     directory(store, 'units').some([...new Set(state.assignments.map((a) => a.unitId))]),
   ]);
   const actions =
@@ -140,8 +114,8 @@ export async function presentDetail(deps: AppDeps, loaded: LoadedProposal, calle
   return {
     proposal: presentState(state, policy, new Map(units.map((u) => [u.id, u.name]))),
     live: loaded.live,
-    deadlines: clocks.map(presentClock),
-    timeline: timeline.map(presentEntry),
+    deadlines: openClocks(loaded, item.clocks).map(presentClock),
+    timeline: item.timeline.map(presentEntry),
     actions: actions.map((name) => actionLink(name, actionLabels[name], actionPath(id, name))),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The §7 figures from the read model. FerretDB v1 computes only the first accumulator of a $group
- * correctly, so each aggregation has exactly one ($sum: 1): rows are grouped by their whole flag
- * vector and counted, and domain/statistics.ts folds the counts into figures.
+ * The §7 figures from the session year's view: each chunk's tallies per group are computed once per
+ * chunk version (memo) and added up, so a request recounts only what changed since the last one;
+ * domain/statistics.ts turns the sums into figures.
  */
 import { z } from 'zod';
 import { currentSessionYear, sessionYearSchema } from '../../../domain/proposal-number';
@@ -15,12 +15,15 @@ import {
   figureLabels,
   figures,
   groupings,
+  plus,
   type Grouping,
   type ClockTally,
   type Tally,
-  type UnitFlags,
 } from '../../../domain/statistics';
+import type { ProposalSummary, UnitSummary } from '../../../domain/proposal-summary';
 import type { Store } from '../../../store';
+import { readProposalYears, type YearChunk } from '../../../store/proposals';
+import { memo } from '../../../store/views';
 import { directory } from '../../../store/directory';
 import { currentPolicy } from '../../../store/policy';
 
@@ -45,62 +48,45 @@ export const statisticsResponse = z.object({
   total: figuresSchema,
 });
 
-const flagFields = [
-  'assigned',
-  'replied',
-  'repliedOnTime',
-  'contactedBeforeReply',
-  'commitmentDone',
-  'daysToReply',
-  'feedbackReturned',
-  'satisfied',
-  'unsatisfied',
-  'noFeedback',
-  'resultClass',
-] as const;
-const groupFields: Record<Grouping, string> = {
-  unit: 'unitId',
-  proposerType: 'proposerType',
-  topic: 'topic',
-};
-
-type FlagRow = { _id: UnitFlags & { g: string | null }; n: number };
-type ClockRow = {
-  _id: { g: string | null; status: string; overdue: boolean; escalation: string | null };
-  n: number;
-};
-
-/** Only replying units (lead, parallel) owe a reply: co-handlers send opinions and would dilute 办复率. */
-async function flagRows(store: Store, sessionYear: number, grouping: Grouping, unitId?: string) {
-  const key = Object.fromEntries(flagFields.map((f) => [f, `$${f}`]));
-  return store.proposalUnits.aggregate<FlagRow>([
-    { $match: { sessionYear, role: { $in: ['lead', 'parallel'] }, ...(unitId ? { unitId } : {}) } },
-    { $group: { _id: { g: `$${groupFields[grouping]}`, ...key }, n: { $sum: 1 } } },
-  ]);
+/** What one chunk of a year's view adds to each group: the flags' tallies and the clocks' (by unit). */
+interface ChunkTallies {
+  flags: Map<string | null, Tally>;
+  clocks: Map<string | null, ClockTally>;
 }
 
-/** Proposal clocks of the year that are overdue now or whose ladder reached a chase notice or beyond. */
-async function clockRows(store: Store, sessionYear: number, unitId?: string) {
-  return store.clocks.aggregate<ClockRow>([
-    {
-      $match: {
-        itemKind: 'proposal',
-        itemId: { $regex: `^${sessionYear}-` },
-        ...(unitId ? { 'responsible.unitId': unitId } : {}),
-        $or: [
-          { status: 'running', overdue: true },
-          { escalation: { $in: ['chaseNotice', 'supervisionEscalation', 'publicNotice'] } },
-        ],
-      },
-    },
-    {
-      $group: {
-        _id: { g: '$responsible.unitId', status: '$status', overdue: '$overdue', escalation: '$escalation' },
-        n: { $sum: 1 },
-      },
-    },
-  ]);
+const groupOf: Record<Grouping, (p: ProposalSummary, u: UnitSummary) => string | null> = {
+  unit: (_, u) => u.unitId,
+  proposerType: (p) => (p.organization ? 'organization' : 'member'),
+  topic: (p) => p.topic ?? null,
+};
+
+const addTo = <T>(map: Map<string | null, T>, key: string | null, empty: () => T, add: (t: T) => T) =>
+  map.set(key, add(map.get(key) ?? empty()));
+
+/**
+ * Only replying units (lead, parallel) owe a reply: co-handlers send opinions and would dilute 办复率.
+ * Clocks count when overdue now or when their ladder reached a chase notice or beyond.
+ */
+function tallyChunk(chunk: YearChunk, grouping: Grouping, adopted: string, unitId?: string): ChunkTallies {
+  const out: ChunkTallies = { flags: new Map(), clocks: new Map() };
+  for (const { summary: p } of chunk.proposals) {
+    for (const u of p.units) {
+      if (u.role === 'coHandler' || (unitId && u.unitId !== unitId)) continue;
+      const commitmentDone = chunk.done.has(`${p.number}|${u.unitId}`) ? 1 : 0;
+      addTo(out.flags, groupOf[grouping](p, u), emptyTally, (t) =>
+        addFlags(t, { ...u, commitmentDone }, 1, adopted),
+      );
+    }
+  }
+  for (const c of [...chunk.clocks.values()].flat()) {
+    if (unitId && c.unitId !== unitId) continue;
+    addTo(out.clocks, c.unitId ?? null, emptyClockTally, (t) => addClocks(t, c, 1));
+  }
+  return out;
 }
+
+const entriesOf = <T>(map: Map<string | null, T>, plus: (a: T, b: T) => T) =>
+  [...map].map(([g, part]) => ({ g, add: (t: T) => plus(t, part) }));
 
 function fold<T>(rows: { g: string | null; add: (t: T) => T }[], empty: () => T) {
   const groups = new Map<string | null, T>();
@@ -138,19 +124,18 @@ export async function proposalStatistics(
   const unitId = seesEverything(caller) ? undefined : (caller.unitId ?? '-');
   const { policy } = await currentPolicy(store);
   const adopted = adoptedClass(policy);
-  const [flags, clocks] = await Promise.all([
-    flagRows(store, sessionYear, grouping, unitId),
-    clockRows(store, sessionYear, unitId),
-  ]);
+  const chunks = await readProposalYears(store, sessionYear);
+  const parts = chunks.map((chunk) =>
+    memo(chunk, `tally:${grouping}:${adopted}:${unitId ?? ''}`, () =>
+      tallyChunk(chunk, grouping, adopted, unitId),
+    ),
+  );
   const tallies = fold<Tally>(
-    flags.map(({ _id, n }) => ({ g: _id.g ?? null, add: (t) => addFlags(t, _id, n, adopted) })),
+    parts.flatMap((p) => entriesOf(p.flags, plus)),
     emptyTally,
   );
   const clockTallies = fold<ClockTally>(
-    clocks.map(({ _id, n }) => ({
-      g: _id.g ?? null,
-      add: (t) => addClocks(t, { running: _id.status === 'running', ..._id }, n),
-    })),
+    parts.flatMap((p) => entriesOf(p.clocks, plus)),
     emptyClockTally,
   );
   // Clocks know their unit only: by proposer type or topic, their figures show in the total alone.

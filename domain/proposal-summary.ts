@@ -1,0 +1,138 @@
+/**
+ * What lists, boards and statistics know of a proposal: a compact summary derived from its state,
+ * the one visibility rule (for the detail and every list alike), and the §7 flags of each assignment.
+ */
+import type { ClockSnapshot } from './ladder';
+import {
+  activeAssignments,
+  proposers,
+  replyingAssignments,
+  type Assignment,
+  type ProposalState,
+  type ProposalStatus,
+  type ProposalType,
+  type UnitRole,
+} from './proposal';
+import { hasRole, seesEverything, type Caller } from './roles';
+import { highestEscalation, type UnitFlags } from './statistics';
+
+/** One assignment as the figures count it: the unit, its role, and its 0/1 flags and counts. */
+export interface UnitSummary extends UnitFlags {
+  unitId: string;
+  role: UnitRole;
+}
+
+export interface ProposalSummary {
+  number: string;
+  sessionYear: number;
+  title: string;
+  type: ProposalType;
+  topic?: string;
+  status: ProposalStatus;
+  leadProposerId: string;
+  /** Everyone the proposal answers to (lead, co-signers, merged proposers): "my proposals". */
+  proposerIds: string[];
+  organization: boolean;
+  key: boolean;
+  keyLeaderId?: string;
+  /** Units handling it now (not re-assigned away). */
+  unitIds: string[];
+  submittedAt: number;
+  /** Every assignment, returned ones included (they count as not assigned). */
+  units: UnitSummary[];
+}
+
+/** A clock of the proposal as lists and statistics need it. */
+export interface ClockSummary {
+  itemId: string;
+  clockId: string;
+  unitId?: string;
+  running: boolean;
+  overdue: boolean;
+  due: string;
+  dueAt: number;
+  escalation: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Proposers who may read it: while co-signing, every invited co-signer (they must answer); then those who confirmed. */
+const readers = (s: ProposalState) =>
+  s.status === 'cosigning' ? [...new Set([...proposers(s), ...s.coSignerIds])] : proposers(s);
+
+export function summarize(s: ProposalState): ProposalSummary {
+  return {
+    number: s.number,
+    sessionYear: s.sessionYear,
+    title: s.title,
+    type: s.type,
+    ...(s.topic ? { topic: s.topic } : {}),
+    status: s.status,
+    leadProposerId: s.leadProposerId,
+    proposerIds: readers(s),
+    organization: Boolean(s.organization),
+    key: Boolean(s.key),
+    ...(s.key ? { keyLeaderId: s.key.leaderId } : {}),
+    unitIds: activeAssignments(s).map((a) => a.unitId),
+    submittedAt: s.submittedAt,
+    units: s.assignments.map((a) => ({ unitId: a.unitId, role: a.role, ...unitFlags(s, a) })),
+  };
+}
+
+/**
+ * The §7 figures of one unit on one proposal. `commitmentDone` is 0 here: the commitment's follow-up
+ * reports it (a row of its own in the views), and the proposal's own writes never touch it.
+ */
+export function unitFlags(s: ProposalState, a: Assignment): UnitFlags {
+  const replies = replyingAssignments(s).some((x) => x.unitId === a.unitId);
+  const reply = replies ? a.reply : undefined;
+  // Ratings of the latest round the unit replied in; a rating only counts for units that reply.
+  const round = reply?.round ?? 0;
+  const feedback = replies ? s.feedback.filter((f) => f.round === round) : [];
+  const rated = feedback.filter((f) => f.rating);
+  const counts = (side: string) => rated.filter((f) => f.counts === side).length;
+  return {
+    resultClass: reply?.resultClass ?? null,
+    assigned: a.status === 'returned' ? 0 : 1,
+    replied: reply ? 1 : 0,
+    repliedOnTime: reply?.onTime ? 1 : 0,
+    contactedBeforeReply: reply && a.contact && a.contact.at <= reply.at ? 1 : 0,
+    commitmentDone: 0,
+    daysToReply: reply ? Math.round((reply.at - a.assignedAt) / DAY_MS) : null,
+    feedbackReturned: rated.length,
+    satisfied: counts('satisfied'),
+    unsatisfied: counts('unsatisfied'),
+    noFeedback: feedback.filter((f) => f.noFeedback).length,
+  };
+}
+
+export function summarizeClock(clock: ClockSnapshot): ClockSummary {
+  return {
+    itemId: clock.itemId,
+    clockId: clock.id,
+    ...(clock.responsible?.unitId ? { unitId: clock.responsible.unitId } : {}),
+    running: clock.status === 'running',
+    overdue: clock.overdue,
+    due: clock.plan.deadline.due,
+    dueAt: clock.plan.deadline.dueAt,
+    escalation: highestEscalation(
+      clock.plan.steps.filter((s) => clock.fired.includes(s.step)).map((s) => s.kind),
+    ),
+  };
+}
+
+/** Roles that act for a unit: only they are scoped by the unit they belong to. */
+const unitRoles = ['unit', 'unitLeader', 'secretary'] as const;
+
+/**
+ * Who may read a proposal (domain.md §1): body-wide roles everything; its proposers; the people of a
+ * unit handling it now. The detail and every list ask this one rule.
+ */
+export function visibleTo(
+  summary: Pick<ProposalSummary, 'proposerIds' | 'unitIds'>,
+  caller: Caller,
+): boolean {
+  if (seesEverything(caller)) return true;
+  if (summary.proposerIds.includes(caller.id)) return true;
+  return Boolean(caller.unitId && hasRole(caller, ...unitRoles) && summary.unitIds.includes(caller.unitId));
+}

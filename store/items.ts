@@ -1,0 +1,46 @@
+/**
+ * One item's page (a proposal, follow-up item, posting or drill): its timeline entries and its clocks
+ * in a single view document, so the page reads one document by `_id` however large the archive.
+ */
+import type { Deadline } from '../domain/deadline';
+import type { Store } from './index';
+import type { Row, Scope } from './views';
+
+export const itemScope = (itemId: string): Scope => ({ key: `item/${itemId}` });
+
+export const itemRowIds = {
+  entry: (key: string) => `entry|${key}`,
+  clock: (clockId: string) => `clock|${clockId}`,
+};
+
+export interface TimelineRow {
+  at: number;
+  kind: string;
+  label: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ClockRow {
+  clockId: string;
+  code: string;
+  label: string;
+  responsible: { unitId?: string; groupId?: string; userIds?: string[] };
+  status: string;
+  startedAt: number;
+  overdue: boolean;
+  escalation: string | null;
+  deadline: Deadline;
+}
+
+/** The item's timeline, oldest first, and its clocks. */
+export async function readItem(store: Store, itemId: string) {
+  const rows = [...(await store.views.rows<TimelineRow & ClockRow>(itemScope(itemId)))];
+  const clocks: Row<ClockRow>[] = rows.filter(([id]) => id.startsWith('clock|')).map(([, row]) => row);
+  // Entries at the same instant in the order of their keys.
+  const timeline: Row<TimelineRow>[] = rows
+    .filter(([id]) => id.startsWith('entry|'))
+    .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .map(([, row]) => row);
+  return { timeline, clocks };
+}

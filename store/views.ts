@@ -1,0 +1,160 @@
+/**
+ * Views: what a user waits for, kept ready in documents addressed by `_id` alone — the one access
+ * path FerretDB v1 serves from an index (docs/storage.md). A view is a scope of rows (say, session
+ * year 2026's proposals with their clocks); the worker's projections put rows into it, the API reads
+ * the whole scope and filters, sorts and counts in memory.
+ *
+ * A scope is stored as chunk documents (`<scope>/<chunk>`, rows as JSON strings under `rows.<id>`)
+ * and a head (`<scope>`) holding a token per chunk that changes with every write to the chunk. A
+ * reader fetches the head, then only the chunks whose token it has not seen: a process keeps each
+ * scope it read in memory, so a list over 100,000 proposals reads one small document when nothing
+ * changed. A single-chunk scope (an item's timeline and clocks) keeps its rows in the head itself.
+ *
+ * Writes: each row carries the revision it was projected from, and only a newer revision replaces
+ * it (a retried activity cannot roll a view back; a row written at revision 0 is written once). A write sets one row path (`$set
+ * rows.<id>`), atomic per document on MongoDB; FerretDB v1 applies updates as read-then-write, so
+ * writes to one scope are serialized in this process (the worker is the only writer of views).
+ */
+import { randomUUID } from 'node:crypto';
+import { Mutex } from 'async-mutex';
+import type { Connection } from 'mongoose';
+
+/** Where rows live: the scope's key, and for a large scope which chunk holds a row. */
+export interface Scope {
+  key: string;
+  /** Absent: one document. Present: a chunk name per row id, e.g. a proposal number range. */
+  chunkOf?: (rowId: string) => string;
+}
+
+/** One row as stored: its revision (`_r`) next to what the projection wrote. */
+export type Row<T> = T & { _r: number };
+
+/** A chunk as a reader has it: rows by id, replaced (a new object) whenever the chunk changes. */
+export interface Chunk<T = unknown> {
+  name: string;
+  token: string;
+  rows: Map<string, Row<T>>;
+}
+
+export interface RowChange {
+  id: string;
+  revision: number;
+  /** `null` removes the row. */
+  value: object | null;
+}
+
+interface ViewDoc {
+  _id: string;
+  rows?: Record<string, string>;
+  chunks?: Record<string, string>;
+}
+
+// Field names may not contain '.' or start with '$'; ids are codes, so this rarely changes anything.
+const encodeId = (id: string) => id.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+const decodeId = (field: string) =>
+  field.replace(/%([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+
+const LOCKS = Array.from({ length: 256 }, () => new Mutex());
+
+/** The lock serializing writes to `key` in this process (striped: memory stays bounded). */
+export function lockFor(key: string): Mutex {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return LOCKS[(h >>> 0) % LOCKS.length];
+}
+
+function parseRows<T>(rows: Record<string, string> | undefined): Map<string, Row<T>> {
+  return new Map(Object.entries(rows ?? {}).map(([field, json]) => [decodeId(field), JSON.parse(json)]));
+}
+
+/** Orders chunk names numerically where they are numbers (proposal number ranges), else as text. */
+const byName = (a: Chunk, b: Chunk) => a.name.localeCompare(b.name, 'en', { numeric: true });
+
+export function createViews(conn: Connection) {
+  const collection = () => conn.db!.collection<ViewDoc>('views');
+  /** Chunks this process has read, per scope: fetched again only when their token changed. */
+  const cache = new Map<string, Map<string, Chunk>>();
+
+  const docId = (scope: Scope, chunk: string | null) =>
+    chunk === null ? scope.key : `${scope.key}/${chunk}`;
+
+  /** Puts rows into a scope; a change older than the stored row is dropped. */
+  async function put(scope: Scope, changes: RowChange[]): Promise<void> {
+    const byChunk = new Map<string | null, RowChange[]>();
+    for (const change of changes) {
+      const chunk = scope.chunkOf ? scope.chunkOf(change.id) : null;
+      byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), change]);
+    }
+    await lockFor(scope.key).runExclusive(async () => {
+      const tokens: Record<string, string> = {};
+      for (const [chunk, list] of byChunk) {
+        const _id = docId(scope, chunk);
+        const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
+        const $set: Record<string, string> = {};
+        const $unset: Record<string, ''> = {};
+        for (const { id, revision, value } of list) {
+          const field = `rows.${encodeId(id)}`;
+          const old = stored[encodeId(id)];
+          if (old !== undefined && (JSON.parse(old) as Row<object>)._r >= revision) continue;
+          if (value) $set[field] = JSON.stringify({ ...value, _r: revision });
+          else if (old !== undefined) $unset[field] = '';
+        }
+        if (!Object.keys($set).length && !Object.keys($unset).length) continue;
+        await collection().updateOne(
+          { _id },
+          {
+            ...(Object.keys($set).length ? { $set } : {}),
+            ...(Object.keys($unset).length ? { $unset } : {}),
+          },
+          { upsert: true },
+        );
+        if (chunk !== null) tokens[`chunks.${chunk}`] = randomUUID();
+      }
+      // The head changes after its chunks: a reader that saw the new token reads the new chunk.
+      if (Object.keys(tokens).length)
+        await collection().updateOne({ _id: scope.key }, { $set: tokens }, { upsert: true });
+    });
+  }
+
+  /** Every chunk of a scope, in chunk order, fetching only what changed since this process last read it. */
+  async function read<T>(scope: Scope): Promise<Chunk<T>[]> {
+    const head = await collection().findOne({ _id: scope.key });
+    if (!scope.chunkOf) return [{ name: '', token: '', rows: parseRows<T>(head?.rows) }];
+    const known = cache.get(scope.key) ?? new Map<string, Chunk>();
+    const tokens = head?.chunks ?? {};
+    const stale = Object.entries(tokens).filter(([name, token]) => known.get(name)?.token !== token);
+    const fetched = await Promise.all(
+      stale.map(async ([name, token]) => {
+        const doc = await collection().findOne({ _id: docId(scope, name) });
+        return { name, token, rows: parseRows(doc?.rows) };
+      }),
+    );
+    const next = new Map([...known].filter(([name]) => name in tokens));
+    for (const chunk of fetched) next.set(chunk.name, chunk);
+    cache.set(scope.key, next);
+    return ([...next.values()] as Chunk<T>[]).sort(byName);
+  }
+
+  /** Every row of a scope (a small one: an item's rows). */
+  async function rows<T>(scope: Scope): Promise<Map<string, Row<T>>> {
+    const chunks = await read<T>(scope);
+    return chunks.length === 1 ? chunks[0].rows : new Map(chunks.flatMap((c) => [...c.rows]));
+  }
+
+  return { put, read, rows };
+}
+
+export type Views = ReturnType<typeof createViews>;
+
+const memos = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * What `derive` makes of one chunk (or of what was derived from it), computed once per chunk version:
+ * a list or a statistic over a large scope recomputes only the chunks that changed since last time.
+ */
+export function memo<K extends object, R>(key: K, name: string, derive: (key: K) => R): R {
+  const byName = memos.get(key) ?? new Map<string, unknown>();
+  memos.set(key, byName);
+  if (!byName.has(name)) byName.set(name, derive(key));
+  return byName.get(name) as R;
+}
