@@ -3,7 +3,8 @@ import { parseProposalNumber } from '../domain/proposal-number';
 import { summarizeClock } from '../domain/proposal-summary';
 import { itemRowIds, itemScope, type ClockRow } from '../store/items';
 import { upsertNewer } from '../store/mongo';
-import { proposalYear, yearRowIds } from '../store/proposals';
+import { openClockChange, openWork } from '../store/open-work';
+import { proposalViews, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -50,9 +51,10 @@ export function clockProjection({ store }: ActivityDeps) {
     };
     const change = { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row };
     await store.views.put(itemScope(clock.itemId), [change]);
+    await store.views.put(openWork, [openClockChange(clock)]);
     const number = clock.itemKind === 'proposal' ? parseProposalNumber(clock.itemId) : undefined;
     if (number)
-      await store.views.put(proposalYear(number.sessionYear), [
+      await proposalViews.put(store.views, number.sessionYear, [
         { ...change, id: yearRowIds.clock(clock.itemId, clock.id), value: summarizeClock(clock) },
       ]);
     // Last: who waits for this document finds the views already written.

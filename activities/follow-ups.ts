@@ -1,8 +1,9 @@
 import type { FollowUpView } from '../domain/follow-up';
-import { toFollowUpDoc } from '../store/follow-ups';
+import { followUpViews, followUpYear, toFollowUpDoc } from '../store/follow-ups';
 import { parseProposalNumber } from '../domain/proposal-number';
 import { upsertNewer } from '../store/mongo';
-import { proposalYear, yearRowIds } from '../store/proposals';
+import { openItemChange, openWork } from '../store/open-work';
+import { proposalViews, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -18,6 +19,18 @@ export function followUpActivities(deps: ActivityDeps) {
     async recordFollowUp({ entry, item }: FollowUpEvent): Promise<void> {
       await recordTimeline(entry);
       const { _id, ...doc } = toFollowUpDoc(item);
+      const open = item.status !== 'closed';
+      await deps.store.views.put(openWork, [
+        openItemChange(
+          'followUp',
+          _id,
+          item.revision,
+          open ? { title: item.title, unitIds: [item.responder.unitId], answered: item.answered } : null,
+        ),
+      ]);
+      await followUpViews.put(deps.store.views, followUpYear(item), [
+        { id: _id, revision: item.revision, value: item },
+      ]);
       await upsertNewer(deps.store.followUps, _id, item.revision, doc);
       await markCommitmentDone(deps, item);
     },
@@ -29,7 +42,7 @@ export async function markCommitmentDone({ store }: ActivityDeps, item: FollowUp
   const proposalId = item.source.proposalId;
   if (item.kind !== 'commitment' || !proposalId || item.outcome?.code !== 'done') return;
   const { sessionYear } = parseProposalNumber(proposalId)!;
-  await store.views.put(proposalYear(sessionYear), [
+  await proposalViews.put(store.views, sessionYear, [
     { id: yearRowIds.done(proposalId, item.responder.unitId!), revision: 0, value: { done: true } },
   ]);
 }

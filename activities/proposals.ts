@@ -1,7 +1,8 @@
 import { summarize } from '../domain/proposal-summary';
-import type { ProposalState } from '../domain/proposal';
+import { finalStatuses, type ProposalState } from '../domain/proposal';
 import { upsertNewer } from '../store/mongo';
-import { proposalYear, proposalYears } from '../store/proposals';
+import { openItemChange, openWork } from '../store/open-work';
+import { proposalViews } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -23,18 +24,24 @@ export function proposalActivities(deps: ActivityDeps) {
       const id = state.proposalId;
       const { units, ...summary } = summarize(state);
       await upsertNewer(store.proposalStates, id, revision, { state });
-      await store.views.put(proposalYear(state.sessionYear), [
+      await proposalViews.put(store.views, state.sessionYear, [
         { id, revision, value: { ...summary, units } },
+      ]);
+      // A proposal awaits somebody at every open step, so it is never "answered" while open.
+      const open = !finalStatuses.includes(state.status);
+      await store.views.put(openWork, [
+        openItemChange(
+          'proposal',
+          id,
+          revision,
+          open ? { title: state.title, unitIds: summary.unitIds, answered: false } : null,
+        ),
       ]);
       // Last: who waits for this document finds the view already written.
       await upsertNewer(store.proposals, id, revision, {
         ...summary,
         submittedAt: new Date(summary.submittedAt),
       });
-      // Revision 0: written once per year, then every later write is dropped as not newer.
-      await store.views.put(proposalYears, [
-        { id: String(state.sessionYear), revision: 0, value: { sessionYear: state.sessionYear } },
-      ]);
     },
   };
 }

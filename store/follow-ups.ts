@@ -4,6 +4,9 @@
  */
 import { Schema, type Connection } from 'mongoose';
 import type { FollowUpView } from '../domain/follow-up';
+import { dateOf } from '../domain/time';
+import type { Store } from './index';
+import { hashChunks, yearly } from './views';
 
 const followUpSchema = new Schema(
   {
@@ -63,4 +66,15 @@ export function toFollowUpDoc({ followUpId, createdAt, closedAt, ...rest }: Foll
 
 export function fromFollowUpDoc({ _id, createdAt, closedAt, ...rest }: FollowUpDoc): FollowUpView {
   return { followUpId: _id, ...rest, createdAt: createdAt.getTime(), closedAt: closedAt?.getTime() ?? null };
+}
+
+/** Follow-up items by the year they were created, whole (the list shows them as the detail does). */
+export const followUpViews = yearly('follow-ups', hashChunks(16));
+
+export const followUpYear = (item: Pick<FollowUpView, 'createdAt'>) =>
+  Number(dateOf(item.createdAt).slice(0, 4));
+
+/** Every follow-up item, from the views. */
+export async function readFollowUps(store: Store): Promise<FollowUpView[]> {
+  return (await followUpViews.read<FollowUpView>(store.views)).flatMap((chunk) => [...chunk.rows.values()]);
 }

@@ -2,7 +2,7 @@ import { Schema, type Connection } from 'mongoose';
 import { parseProposalNumber } from '../domain/proposal-number';
 import type { ClockSummary, ProposalSummary } from '../domain/proposal-summary';
 import type { Store } from './index';
-import { memo, type Chunk, type Scope } from './views';
+import { memo, yearly, type Chunk } from './views';
 
 /**
  * The read model of proposals. Lists, boards and statistics read the session year's view (below);
@@ -55,16 +55,12 @@ export const proposalModels = (conn: Connection) => ({
 const CHUNK = 250;
 
 /**
- * Session year `sessionYear`'s proposals: per proposal its summary (row `<number>`), its clocks
+ * A session year's proposals: per proposal its summary (row `<number>`), its clocks
  * (`<number>|clock|<clockId>`) and the units whose commitment is reported done (`<number>|done|<unitId>`).
  */
-export const proposalYear = (sessionYear: number): Scope => ({
-  key: `proposals/${sessionYear}`,
-  chunkOf: (rowId) => String(Math.floor(parseProposalNumber(rowId.split('|')[0])!.seq / CHUNK)),
-});
-
-/** The session years that have proposals, one row each. */
-export const proposalYears: Scope = { key: 'proposals' };
+export const proposalViews = yearly('proposals', (rowId) =>
+  String(Math.floor(parseProposalNumber(rowId.split('|')[0])!.seq / CHUNK)),
+);
 
 export const yearRowIds = {
   clock: (proposalId: string, clockId: string) => `${proposalId}|clock|${clockId}`,
@@ -102,13 +98,8 @@ const sortOut = (chunk: Chunk): YearChunk => {
 
 /** The chunks of the given session years (every year when none is given), in number order. */
 export async function readProposalYears(store: Store, sessionYear?: number): Promise<YearChunk[]> {
-  const years = sessionYear
-    ? [sessionYear]
-    : [...(await store.views.rows<{ sessionYear: number }>(proposalYears)).values()]
-        .map((r) => r.sessionYear)
-        .sort((a, b) => a - b);
-  const chunks = await Promise.all(years.map((year) => store.views.read(proposalYear(year))));
-  return chunks.flat().map((chunk) => memo(chunk, 'yearChunk', sortOut));
+  const chunks = await proposalViews.read(store.views, sessionYear);
+  return chunks.map((chunk) => memo(chunk, 'yearChunk', sortOut));
 }
 
 /** One proposal's summary with its clocks as the year's view holds it, or undefined. */

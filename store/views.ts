@@ -39,9 +39,12 @@ export interface Chunk<T = unknown> {
 export interface RowChange {
   id: string;
   revision: number;
-  /** `null` removes the row. */
+  /** `null` removes the row (a tombstone keeps its revision for a day, so a late retry cannot revive it). */
   value: object | null;
 }
+
+/** How long a removed row's revision is kept: far longer than any activity attempt can run. */
+const TOMBSTONE_MS = 86_400_000;
 
 interface ViewDoc {
   _id: string;
@@ -64,7 +67,22 @@ export function lockFor(key: string): Mutex {
 }
 
 function parseRows<T>(rows: Record<string, string> | undefined): Map<string, Row<T>> {
-  return new Map(Object.entries(rows ?? {}).map(([field, json]) => [decodeId(field), JSON.parse(json)]));
+  const out = new Map<string, Row<T>>();
+  for (const [field, json] of Object.entries(rows ?? {})) {
+    const row = JSON.parse(json) as Row<T> & { _gone?: number };
+    if (row._gone === undefined) out.set(decodeId(field), row);
+  }
+  return out;
+}
+
+/** A chunk name per row id from a hash of its item id (`item` picks it from the row id): `count` chunks. */
+export function hashChunks(count: number, item: (rowId: string) => string = (id) => id) {
+  return (rowId: string) => {
+    const id = item(rowId);
+    let h = 0;
+    for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+    return String((h >>> 0) % count);
+  };
 }
 
 /** Orders chunk names numerically where they are numbers (proposal number ranges), else as text. */
@@ -93,12 +111,15 @@ export function createViews(conn: Connection) {
         const $set: Record<string, string> = {};
         const $unset: Record<string, ''> = {};
         for (const { id, revision, value } of list) {
-          const field = `rows.${encodeId(id)}`;
           const old = stored[encodeId(id)];
           if (old !== undefined && (JSON.parse(old) as Row<object>)._r >= revision) continue;
-          if (value) $set[field] = JSON.stringify({ ...value, _r: revision });
-          else if (old !== undefined) $unset[field] = '';
+          $set[`rows.${encodeId(id)}`] = JSON.stringify(
+            value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
+          );
         }
+        for (const [field, json] of Object.entries(stored))
+          if (((JSON.parse(json) as { _gone?: number })._gone ?? Infinity) < Date.now() - TOMBSTONE_MS)
+            $unset[`rows.${field}`] = '';
         if (!Object.keys($set).length && !Object.keys($unset).length) continue;
         await collection().updateOne(
           { _id },
@@ -142,6 +163,29 @@ export function createViews(conn: Connection) {
   }
 
   return { put, read, rows };
+}
+
+/**
+ * A family of scopes, one per year (`<prefix>/<year>`), and the scope listing the years that have rows
+ * (`<prefix>`): an archive grows by years, and what users look at is mostly one of them.
+ */
+export function yearly(prefix: string, chunkOf: (rowId: string) => string) {
+  const years: Scope = { key: prefix };
+  return {
+    of: (year: number): Scope => ({ key: `${prefix}/${year}`, chunkOf }),
+    /** Puts rows into `year`'s scope, noting the year (written once: revision 0). */
+    async put(views: Views, year: number, changes: RowChange[]) {
+      await views.put({ key: `${prefix}/${year}`, chunkOf }, changes);
+      await views.put(years, [{ id: String(year), revision: 0, value: { year } }]);
+    },
+    /** The chunks of `year`, or of every year, oldest year first. */
+    async read<T>(views: Views, year?: number): Promise<Chunk<T>[]> {
+      const list = year
+        ? [year]
+        : [...(await views.rows<{ year: number }>(years)).values()].map((r) => r.year).sort((a, b) => a - b);
+      return (await Promise.all(list.map((y) => views.read<T>({ key: `${prefix}/${y}`, chunkOf })))).flat();
+    },
+  };
 }
 
 export type Views = ReturnType<typeof createViews>;

@@ -22,10 +22,10 @@ import {
   type FollowUpView,
 } from '../../domain/follow-up';
 import { followUpKindCodes } from '../../domain/policy';
-import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
+import { bodyWideRoles, type Caller, type Role } from '../../domain/roles';
 import { dateOf, toIso } from '../../domain/time';
 import { directory } from '../../store/directory';
-import { fromFollowUpDoc, type FollowUpDoc } from '../../store/follow-ups';
+import { fromFollowUpDoc, readFollowUps, type FollowUpDoc } from '../../store/follow-ups';
 import { currentPolicy } from '../../store/policy';
 import { followUpActUpdate, followUpQuery, type followUpItem } from '../../workflows/follow-up';
 import type { AppDeps } from '../deps';
@@ -61,19 +61,6 @@ const partyRoles: Record<'responder' | 'sender' | 'committee', readonly Role[]> 
 };
 
 // ---- reading ---------------------------------------------------------------------------------
-
-/** The read-model filter of what `caller` may see (mirrors `maySee`). */
-export function followUpScope(caller: Caller): Record<string, unknown> {
-  if (seesEverything(caller)) return {};
-  const { id, unitId, groupId } = caller;
-  const own = [
-    unitId && { 'responder.unitId': unitId },
-    unitId && { 'sender.unitId': unitId },
-    groupId && { 'sender.groupId': groupId },
-    { 'sender.userIds': id },
-  ].filter(Boolean);
-  return { $or: own };
-}
 
 /** An item as the read model holds it, else as its workflow knows it (created a moment ago, not yet projected). */
 export async function loadFollowUp(
@@ -190,18 +177,21 @@ const listQuery = z.object({
   skip: z.coerce.number().int().min(0).default(0),
 });
 
-function listFilter(query: z.infer<typeof listQuery>): Record<string, unknown> {
-  const { kind, status, open, unitId, groupId, postingId, campaignId } = query;
-  const entries: [string, unknown][] = [
-    ['kind', kind],
-    ['status', status ?? (open === undefined ? undefined : open === 'true' ? { $ne: 'closed' } : 'closed')],
-    ['responder.unitId', unitId],
-    ['sender.groupId', groupId],
-    ['source.postingId', postingId],
-    ['source.campaignId', campaignId],
-  ];
-  return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
-}
+/** Whether an item matches the list's filters. */
+const matches =
+  ({ kind, status, open, unitId, groupId, postingId, campaignId }: z.infer<typeof listQuery>) =>
+  (item: FollowUpView) =>
+    (!kind || item.kind === kind) &&
+    (!status || item.status === status) &&
+    (open === undefined || (item.status !== 'closed') === (open === 'true')) &&
+    (!unitId || item.responder.unitId === unitId) &&
+    (!groupId || item.sender.groupId === groupId) &&
+    (!postingId || item.source.postingId === postingId) &&
+    (!campaignId || item.source.campaignId === campaignId);
+
+/** Newest first; the id settles ties. */
+const newestFirst = (a: FollowUpView, b: FollowUpView) =>
+  b.createdAt - a.createdAt || (a.followUpId < b.followUpId ? -1 : a.followUpId > b.followUpId ? 1 : 0);
 
 // ---- starting --------------------------------------------------------------------------------
 
@@ -330,17 +320,14 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
     query: listQuery,
     response: z.object({ items: z.array(followUpSchema), total: z.number().int() }),
     handler: async ({ query, caller }) => {
-      const filter = { $and: [followUpScope(caller), listFilter(query)] };
-      const [docs, total] = await Promise.all([
-        store.followUps
-          .find(filter)
-          .sort({ createdAt: -1, _id: 1 })
-          .skip(query.skip)
-          .limit(query.limit)
-          .lean<FollowUpDoc[]>(),
-        store.followUps.countDocuments(filter),
-      ]);
-      return { items: docs.map((doc) => presentFollowUp(fromFollowUpDoc(doc))), total };
+      const match = matches(query);
+      const items = (await readFollowUps(store))
+        .filter((item) => maySee(caller, item) && match(item))
+        .sort(newestFirst);
+      return {
+        items: items.slice(query.skip, query.skip + query.limit).map(presentFollowUp),
+        total: items.length,
+      };
     },
   });
 

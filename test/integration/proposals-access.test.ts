@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { currentSessionYear } from '../../domain/proposal-number';
 import { fieldsOf, proposalApi, type ProposalApi } from '../helpers/proposal-api';
-import { proposalYear, yearRowIds } from '../../store/proposals';
+import { proposalViews, yearRowIds } from '../../store/proposals';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -216,7 +216,7 @@ describe('list filters', () => {
     expect((await listIds('?dueBefore=2099-12-31')).sort()).toEqual(Object.values(ids).sort());
     expect(await listIds('?dueBefore=2000-01-01')).toEqual([]);
     // A clock the ladder found overdue (written as the worker would, without waiting months).
-    await stack.store.views.put(proposalYear(year), [
+    await proposalViews.put(stack.store.views, year, [
       {
         id: yearRowIds.clock(ids.education, 'probe'),
         revision: 1,

@@ -7,7 +7,8 @@ import { parse } from 'csv-parse/sync';
 import { seedDemoProposals } from '../../api/routes/proposals/demo';
 import type { AppDeps } from '../../api/deps';
 import { fieldsOf, proposalApi, type ProposalApi } from '../helpers/proposal-api';
-import { proposalYear, yearRowIds } from '../../store/proposals';
+import { proposalViews, yearRowIds } from '../../store/proposals';
+import { until } from '../helpers/supervision-api';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -135,6 +136,8 @@ describe('CSV import', () => {
   test('numbers filed through the API come after the imported ones; an import never takes them over', async () => {
     const filed = await api.file({ sessionYear: 2024 });
     expect(filed.body.proposal.proposalId).toBe('2024-0004');
+    // The read model follows the workflow's first task: the export below lists it once it is there.
+    await until(() => statusOf('2024-0004'));
     const clash = await importCsv(
       csv([header, ['2024-0004', '大会提案', '别的提案', '内容', '', 'member-li', '', '', '', '', '']]),
     );
@@ -251,7 +254,7 @@ describe('statistics (domain.md §7) on a known dataset', () => {
     for (const id of new Set(unitRows.map((r) => r.id))) {
       const rows = unitRows.filter((r) => r.id === id);
       const [{ sessionYear, proposerType, topic }] = rows;
-      await stack.store.views.put(proposalYear(sessionYear), [
+      await proposalViews.put(stack.store.views, sessionYear, [
         {
           id,
           revision: 1,
@@ -292,8 +295,9 @@ describe('statistics (domain.md §7) on a known dataset', () => {
       clock('2021-0001', 'reply:unit-housing', 'unit-housing', 'running', true, 'publicNotice'),
     ];
     for (const year of [2020, 2021])
-      await stack.store.views.put(
-        proposalYear(year),
+      await proposalViews.put(
+        stack.store.views,
+        year,
         clocks.filter((c) => c.id.startsWith(`${year}-`)),
       );
   });

@@ -9,6 +9,7 @@ import { dateOf } from '../../domain/time';
 import { seedDemoDirectory } from '../../store/demo';
 import { loadTemporalConfig } from '../../temporal.config';
 import { peopleTokens, until, type Person } from '../helpers/supervision-api';
+import { openItemChange, openWork } from '../../store/open-work';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -266,36 +267,29 @@ describe('the guarantee', () => {
     expect((await get('/api/guarantee', 'ecology')).status).toBe(403);
 
     // An open item nobody waits on, and one whose overdue clock has nothing left to fire.
-    const ghost = {
-      status: 'awaitingResponse',
-      kind: 'instruction',
-      answered: false,
-      revision: 1,
-      responder: { unitId: 'unit-housing' },
-    };
-    await stack.store.followUps.create([
-      { _id: 'ghost-1', ...ghost },
-      { _id: 'ghost-2', ...ghost },
-    ]);
-    await stack.store.clocks.create({
-      _id: 'ghost-2:response-1',
+    // Written into the open-work view as the worker's projections would.
+    const ghost = { title: undefined, unitIds: ['unit-housing'], answered: false };
+    const silentClock = {
       itemId: 'ghost-2',
       itemKind: 'followUp',
       clockId: 'response-1',
       code: 'response',
       label: '答复',
-      revision: 1,
-      generation: 1,
-      status: 'running',
       overdue: true,
-      startedAt: new Date(),
-      dueAt: new Date(),
-      due: today(),
-      deadline: {},
-      fired: ['reminder'],
       escalation: null,
       nextStepAt: null,
-    });
+      dueAt: Date.now(),
+    };
+    const ghostRows = (present: boolean) => [
+      openItemChange('followUp', 'ghost-1', present ? 1 : 2, present ? ghost : null),
+      openItemChange('followUp', 'ghost-2', present ? 1 : 2, present ? ghost : null),
+      {
+        id: 'followUp|ghost-2|clock|response-1',
+        revision: present ? 1 : 2,
+        value: present ? silentClock : null,
+      },
+    ];
+    await stack.store.views.put(openWork, ghostRows(true));
     try {
       const broken = (await get('/api/guarantee', 'committee')).body;
       expect(broken.holds).toBe(false);
@@ -316,8 +310,7 @@ describe('the guarantee', () => {
         },
       ]);
     } finally {
-      await stack.store.followUps.deleteMany({ _id: { $in: ['ghost-1', 'ghost-2'] } });
-      await stack.store.clocks.deleteOne({ _id: 'ghost-2:response-1' });
+      await stack.store.views.put(openWork, ghostRows(false));
     }
   });
 });
