@@ -1,12 +1,19 @@
 import type {
-  LetterFacts,
-  PostingActivityKind,
   PostingView,
   TermReport,
   TermReportInput,
 } from '../domain/supervision';
 import { termReport } from '../domain/supervision';
+import { readFollowUps } from '../store/follow-ups';
+import { itemScope } from '../store/items';
 import { upsertNewer } from '../store/mongo';
+import {
+  postingActivityRowId,
+  postingViews,
+  readPostingActivities,
+  termReportViews,
+  type PostingActivityRow,
+} from '../store/supervision';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
@@ -16,16 +23,7 @@ export interface PostingEvent {
 }
 
 /** One visit, unannounced inspection or meeting on a posting's log; `id` is numbered by the posting. */
-export interface PostingActivityRecord {
-  id: string;
-  postingId: string;
-  kind: PostingActivityKind;
-  date: string;
-  summary: string;
-  participants: string[];
-  recordedBy: string;
-  recordedAt: number;
-}
+export type PostingActivityRecord = PostingActivityRow;
 
 export function supervisionActivities(deps: ActivityDeps) {
   const { store } = deps;
@@ -35,41 +33,32 @@ export function supervisionActivities(deps: ActivityDeps) {
     async recordPosting({ entry, posting }: PostingEvent): Promise<void> {
       await recordTimeline(entry);
       const { postingId, startedAt, ...rest } = posting;
+      await store.views.put(postingViews, [{ id: postingId, revision: posting.revision, value: posting }]);
       await upsertNewer(store.postings, postingId, posting.revision, {
         ...rest,
         startedAt: new Date(startedAt),
       });
     },
 
-    async recordPostingActivity({ id, recordedAt, ...rest }: PostingActivityRecord): Promise<void> {
-      await store.postingActivities.updateOne(
-        { _id: id },
-        { $setOnInsert: { ...rest, recordedAt: new Date(recordedAt) } },
-        { upsert: true },
-      );
+    /** Once per activity id (revision 0): a retry changes nothing. */
+    async recordPostingActivity(activity: PostingActivityRecord): Promise<void> {
+      await store.views.put(itemScope(activity.postingId), [
+        { id: postingActivityRowId(activity.id), revision: 0, value: activity },
+      ]);
     },
 
     /** The term report from the letters' read model and the activity log, stored under the posting's id. */
     async produceTermReport(input: TermReportInput): Promise<TermReport> {
       const { postingId } = input.input;
-      const facts = await store.followUps
-        .find(
-          { 'source.postingId': postingId },
-          { _id: 1, title: 1, status: 1, respondedOnTime: 1, adopted: 1, openCommitments: 1 },
-        )
-        .lean();
-      const activities = await store.postingActivities.find({ postingId }, { kind: 1 }).lean();
+      const letters = (await readFollowUps(store)).filter((item) => item.source.postingId === postingId);
+      const activities = await readPostingActivities(store, postingId);
       const report = termReport(
         input,
-        facts.map(({ _id, ...f }) => ({ followUpId: _id, ...f }) as LetterFacts),
+        letters,
         activities.map((a) => a.kind),
       );
-      const { endedAt, ...rest } = report;
-      await store.termReports.updateOne(
-        { _id: postingId },
-        { $set: { ...rest, endedAt: new Date(endedAt) } },
-        { upsert: true },
-      );
+      // Revision 0: produced once; a retry finds it there.
+      await store.views.put(termReportViews, [{ id: postingId, revision: 0, value: report }]);
       return report;
     },
   };

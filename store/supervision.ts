@@ -1,9 +1,13 @@
 /**
  * The read model of democratic supervision: postings (written by the posting workflow, newest
  * revision wins), each posting's activity log, campaigns (directory-like records the API keeps),
- * and term reports (produced once per posting at term end).
+ * and term reports (produced once per posting at term end, kept in a view). Lists read the views below.
  */
 import { Schema, type Connection } from 'mongoose';
+import type { PostingActivityKind } from '../domain/supervision';
+import type { Store } from './index';
+import { itemScope } from './items';
+import { hashChunks, type Scope } from './views';
 
 const options = { versionKey: false } as const;
 
@@ -22,20 +26,6 @@ const postingSchema = new Schema(
     activityCount: Number,
     ended: Schema.Types.Mixed,
     revision: { type: Number, required: true },
-  },
-  options,
-);
-
-const postingActivitySchema = new Schema(
-  {
-    _id: { type: String }, // `${postingId}-A${n}`: the posting numbers its log
-    postingId: { type: String, required: true, index: true },
-    kind: { type: String, required: true },
-    date: { type: String, required: true },
-    summary: { type: String, required: true },
-    participants: [String],
-    recordedBy: String,
-    recordedAt: Date,
   },
   options,
 );
@@ -59,28 +49,35 @@ const campaignSchema = new Schema(
 );
 campaignSchema.index({ 'teams.memberIds': 1 });
 
-const termReportSchema = new Schema(
-  {
-    _id: { type: String }, // postingId
-    groupId: { type: String, required: true, index: true },
-    departmentId: { type: String, required: true, index: true },
-    term: { start: String, end: String },
-    endReason: String,
-    endedAt: Date,
-    figures: Schema.Types.Mixed,
-    quarters: Schema.Types.Mixed,
-    quartersShort: [String],
-    activities: Schema.Types.Mixed,
-    openLetters: Schema.Types.Mixed,
-  },
-  options,
-);
-
 export function supervisionModels(conn: Connection) {
   return {
     postings: conn.model('Posting', postingSchema, 'postings'),
-    postingActivities: conn.model('PostingActivity', postingActivitySchema, 'posting_activities'),
     campaigns: conn.model('Campaign', campaignSchema, 'campaigns'),
-    termReports: conn.model('TermReport', termReportSchema, 'term_reports'),
   };
+}
+
+/** Every posting (a body has tens to hundreds), and the term report of each that ended. */
+export const postingViews: Scope = { key: 'postings', chunkOf: hashChunks(8) };
+export const termReportViews: Scope = { key: 'term-reports', chunkOf: hashChunks(8) };
+
+/** A posting's log of visits, inspections and meetings lives with its timeline, in its item view. */
+export const postingActivityRowId = (activityId: string) => `activity|${activityId}`;
+
+export async function readPostingActivities(store: Store, postingId: string) {
+  const rows = await store.views.rows<PostingActivityRow>(itemScope(postingId));
+  return [...rows]
+    .filter(([id]) => id.startsWith('activity|'))
+    .map(([, row]) => row)
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export interface PostingActivityRow {
+  id: string;
+  postingId: string;
+  kind: PostingActivityKind;
+  date: string;
+  summary: string;
+  participants: string[];
+  recordedBy: string;
+  recordedAt: number;
 }

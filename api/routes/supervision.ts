@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { z } from 'zod';
 import { codeSchema, groupSizeProblem } from '../../domain/directory';
 import { followUpWorkflowId } from '../../domain/follow-up';
-import { bodyWideRoles, seesEverything, type Caller, type Role } from '../../domain/roles';
+import { bodyWideRoles, type Caller, type Role } from '../../domain/roles';
 import {
   figuresBy,
   mayActOnPosting,
@@ -30,22 +30,14 @@ import { postingActUpdate, postingQuery, type supervisionPosting } from '../../w
 import type { AppDeps } from '../deps';
 import { forbidden, HttpError, invalidFields, notFound } from '../errors';
 import { idempotencyHeaders, idempotencyResponses, keyedUpdate } from '../idempotency';
+import { readFollowUps } from '../../store/follow-ups';
+import { postingViews, readPostingActivities, termReportViews } from '../../store/supervision';
 import { route, type Api } from '../route';
 import { actionLink, actionLinksSchema, isoDate, text } from '../schemas';
 import { runUpdate } from '../updates';
 
 const tags = ['supervision'];
 const readers: readonly Role[] = [...bodyWideRoles, 'supervisor', 'secretary', 'department'];
-
-/** Postings a caller may see (mirrors `maySeePosting`): their group's, or those to their department. */
-function postingScope(caller: Caller): Record<string, unknown> {
-  if (seesEverything(caller)) return {};
-  const own = [
-    caller.groupId && { groupId: caller.groupId },
-    caller.unitId && { departmentId: caller.unitId },
-  ];
-  return { $or: [...own.filter(Boolean), { _id: { $in: [] } }] };
-}
 
 type PostingDoc = Omit<PostingView, 'postingId' | 'startedAt'> & { _id: string; startedAt: Date };
 
@@ -132,12 +124,7 @@ const termReportSchema = z.object({
   openLetters: z.array(z.object({ followUpId: z.string(), title: z.string(), status: z.string() })),
 });
 
-type TermReportDoc = Omit<TermReport, 'postingId' | 'endedAt'> & { _id: string; endedAt: Date };
-const presentReport = ({ _id, endedAt, ...rest }: TermReportDoc) => ({
-  ...rest,
-  postingId: _id,
-  endedAt: toIso(endedAt.getTime()),
-});
+const presentReport = (report: TermReport) => ({ ...report, endedAt: toIso(report.endedAt) });
 
 const params = z.object({ id: codeSchema });
 
@@ -204,9 +191,11 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
       const { policy, version } = await currentPolicy(store);
       const size = groupSizeProblem(group.memberIds.length, policy.supervision.groupSize);
       if (size) throw invalidFields([{ field: 'body.groupId', message: size }]);
-      const active = await store.postings.findOne({ groupId, status: 'active' }, { _id: 1 }).lean();
+      const active = [...(await store.views.rows<PostingView>(postingViews)).values()].find(
+        (p) => p.groupId === groupId && p.status === 'active',
+      );
       if (active)
-        throw new HttpError(409, 'posting_active', `监督小组 ${groupId} 正在派驻中（${active._id}）`);
+        throw new HttpError(409, 'posting_active', `监督小组 ${groupId} 正在派驻中（${active.postingId}）`);
       const postingId = `${groupId}-${dateOf(Date.now())}`;
       try {
         await temporal.workflow.start<typeof supervisionPosting>('supervisionPosting', {
@@ -234,12 +223,16 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     query: z.object({ status: z.enum(['active', 'ended']).optional(), groupId: codeSchema.optional() }),
     response: z.object({ items: z.array(postingSchema) }),
     handler: async ({ query, caller }) => {
-      const filter = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-      const docs = await store.postings
-        .find({ $and: [postingScope(caller), filter] })
-        .sort({ startedAt: -1 })
-        .lean<PostingDoc[]>();
-      return { items: docs.map((doc) => presentPosting(fromPostingDoc(doc))) };
+      const postings = [...(await store.views.rows<PostingView>(postingViews)).values()];
+      const items = postings
+        .filter(
+          (p) =>
+            maySeePosting(caller, p) &&
+            (!query.status || p.status === query.status) &&
+            (!query.groupId || p.groupId === query.groupId),
+        )
+        .sort((a, b) => b.startedAt - a.startedAt);
+      return { items: items.map(presentPosting) };
     },
   });
 
@@ -283,15 +276,8 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     response: z.object({ items: z.array(activitySchema) }),
     handler: async ({ params: { id }, caller }) => {
       await visiblePosting(id, caller);
-      const docs = await store.postingActivities.find({ postingId: id }).sort({ date: 1, _id: 1 }).lean();
-      return {
-        items: docs.map(({ _id, recordedAt, ...rest }) => ({
-          ...rest,
-          id: _id,
-          recordedAt: toIso(recordedAt!.getTime()),
-          recordedBy: rest.recordedBy ?? '',
-        })),
-      };
+      const activities = await readPostingActivities(store, id);
+      return { items: activities.map((a) => ({ ...a, recordedAt: toIso(a.recordedAt) })) };
     },
   });
 
@@ -386,7 +372,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     response: termReportSchema,
     handler: async ({ params: { id }, caller }) => {
       await visiblePosting(id, caller);
-      const report = await store.termReports.findById(id).lean<TermReportDoc>();
+      const report = (await store.views.rows<TermReport>(termReportViews)).get(id);
       if (!report) throw notFound(`派驻 ${id} 的履职报告（派驻结束时生成）`);
       return presentReport(report);
     },
@@ -400,11 +386,13 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     roles: readers,
     response: z.object({ items: z.array(termReportSchema) }),
     handler: async ({ caller }) => {
-      const docs = await store.termReports
-        .find(postingScope(caller))
-        .sort({ endedAt: -1 })
-        .lean<TermReportDoc[]>();
-      return { items: docs.map(presentReport) };
+      const reports = [...(await store.views.rows<TermReport>(termReportViews)).values()];
+      return {
+        items: reports
+          .filter((r) => maySeePosting(caller, r))
+          .sort((a, b) => b.endedAt - a.endedAt)
+          .map(presentReport),
+      };
     },
   });
 
@@ -425,38 +413,17 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     handler: async ({ query: { from, to } }) => {
       if (from && to && from > to)
         throw invalidFields([{ field: 'query.to', message: `早于 from（${from}）` }]);
-      const created = {
-        ...(from && { $gte: new Date(`${from}T00:00:00+08:00`) }),
-        ...(to && { $lte: new Date(`${to}T23:59:59.999+08:00`) }),
-      };
-      const docs = await store.followUps
-        .find(
-          { kind: 'recommendationLetter', ...(from || to ? { createdAt: created } : {}) },
-          {
-            _id: 1,
-            title: 1,
-            status: 1,
-            respondedOnTime: 1,
-            adopted: 1,
-            openCommitments: 1,
-            sender: 1,
-            responder: 1,
-            source: 1,
-          },
-        )
-        .lean();
+      const after = from ? Date.parse(`${from}T00:00:00+08:00`) : -Infinity;
+      const before = to ? Date.parse(`${to}T23:59:59.999+08:00`) : Infinity;
       type Letter = LetterFacts & { groupId?: string; unitId?: string; campaignId?: string };
-      const letters: Letter[] = docs.map((d) => ({
-        followUpId: d._id as string,
-        title: d.title ?? '',
-        status: d.status as LetterFacts['status'],
-        respondedOnTime: d.respondedOnTime ?? null,
-        adopted: d.adopted ?? null,
-        openCommitments: d.openCommitments ?? [],
-        groupId: d.sender?.groupId ?? undefined,
-        unitId: d.responder?.unitId ?? undefined,
-        campaignId: d.source?.campaignId ?? undefined,
-      }));
+      const letters: Letter[] = (await readFollowUps(store))
+        .filter((d) => d.kind === 'recommendationLetter' && d.createdAt >= after && d.createdAt <= before)
+        .map((d) => ({
+          ...d,
+          groupId: d.sender.groupId,
+          unitId: d.responder.unitId,
+          campaignId: d.source.campaignId,
+        }));
       const flat = (rows: ReturnType<typeof figuresBy>) =>
         rows.map(({ key, figures }) => ({ key, ...figures }));
       return {
