@@ -54,13 +54,12 @@ const titles = [
 
 /**
  * Synthetic proposals of session year 2025, shaped as the worker's projections write them: each
- * proposal's summary in the year's view (one put per chunk), its clock, and its summary document.
+ * proposal's summary and its clock in the year's view, one put per chunk.
  */
 async function loadReadModel(store: Store, count: number) {
   const BATCH = 250; // one chunk of the year's view
   for (let start = 0; start < count; start += BATCH) {
     const rows: RowChange[] = [];
-    const docs = [];
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
       const number = `2025-${String(i + 1).padStart(6, '0')}`;
       const unitId = units[i % units.length];
@@ -100,8 +99,6 @@ async function loadReadModel(store: Store, count: number) {
               ],
       };
       rows.push({ id: number, revision: 1, value: summary });
-      const { units: _, ...doc } = summary;
-      docs.push({ _id: number, ...doc, submittedAt: new Date(doc.submittedAt), revision: 1 });
       if (status === 'handling') {
         const dueAt = Date.UTC(2025, 3, 1) + (i % 400) * 86_400_000;
         const clock: ClockSummary = {
@@ -118,7 +115,6 @@ async function loadReadModel(store: Store, count: number) {
       }
     }
     await proposalViews.put(store.views, 2025, rows);
-    await store.proposals.insertMany(docs, { ordered: false });
     if ((start / BATCH) % 40 === 39) say(`  ${start + BATCH} loaded`);
   }
 }
