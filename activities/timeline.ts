@@ -28,7 +28,7 @@ export function timelineActivities({ store }: ActivityDeps) {
       await insertOnce(store.timeline, { _id: key, key, at: new Date(at), ...rest });
       // What the item's page reads: its entries in one document (revision 0: written once per key).
       await store.views.put(itemScope(rest.itemId), [
-        { id: itemRowIds.entry(key), revision: 0, value: { at, ...timelineFields(rest) } },
+        { id: itemRowIds.entry(key), revision: 0, value: { key, at, ...timelineFields(rest) } },
       ]);
     },
   };

@@ -14,6 +14,8 @@ export const itemRowIds = {
 };
 
 export interface TimelineRow {
+  /** The entry's idempotency key (workflow id + step). */
+  key: string;
   at: number;
   kind: string;
   label: string;

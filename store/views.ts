@@ -15,7 +15,7 @@
  * rows.<id>`), atomic per document on MongoDB; FerretDB v1 applies updates as read-then-write, so
  * writes to one scope are serialized in this process (the worker is the only writer of views).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import type { Connection } from 'mongoose';
 
@@ -129,7 +129,7 @@ export function createViews(conn: Connection) {
           },
           { upsert: true },
         );
-        if (chunk !== null) tokens[`chunks.${chunk}`] = randomUUID();
+        if (chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
       }
       // The head changes after its chunks: a reader that saw the new token reads the new chunk.
       if (Object.keys(tokens).length)

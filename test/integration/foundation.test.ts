@@ -1,6 +1,6 @@
-import { Types } from 'mongoose';
 import request from 'supertest';
 import { timelineActivities } from '../../activities/timeline';
+import { readItem } from '../../store/items';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -30,7 +30,7 @@ describe('round trip API → Temporal → worker → database', () => {
       .expect(201);
     expect(res.body.workflowId).toMatch(/^probe-/);
     expect(res.body.deadline.due).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const entry = await stack.store.timeline.findOne({ itemId: res.body.workflowId }).lean();
+    const [entry] = (await readItem(stack.store, res.body.workflowId)).timeline;
     expect(entry).toMatchObject({ kind: 'deadlineComputed', data: { due: res.body.deadline.due } });
     const description = await stack.temporal.workflow.getHandle(res.body.workflowId).describe();
     expect(description.status.name).toBe('COMPLETED');
@@ -49,7 +49,7 @@ describe('round trip API → Temporal → worker → database', () => {
 });
 
 describe('timeline', () => {
-  test('a retried entry is recorded once, under its key, also beside an entry stored with an ObjectId', async () => {
+  test('a retried entry is recorded once, under its key, the first version kept', async () => {
     const { recordTimeline } = timelineActivities({ store: stack.store });
     const entry = {
       itemId: 'timeline-test',
@@ -59,20 +59,13 @@ describe('timeline', () => {
     };
     await recordTimeline({ ...entry, key: 'timeline-test:1' });
     await recordTimeline({ ...entry, key: 'timeline-test:1', label: '重试' });
-    // How entries were stored before their key became the _id.
-    await stack.store.timeline.collection.insertOne({
-      _id: new Types.ObjectId() as never,
-      ...entry,
-      key: 'timeline-test:0',
-      at: new Date(entry.at),
-    });
     await recordTimeline({ ...entry, key: 'timeline-test:0' });
-    const entries = await stack.store.timeline.find({ itemId: 'timeline-test' }).sort({ key: 1 }).lean();
-    expect(entries.map((e) => [e.key, e.label])).toEqual([
+    const { timeline } = await readItem(stack.store, 'timeline-test');
+    // Same instant: in the order of their keys.
+    expect(timeline.map((e) => [e.key, e.label])).toEqual([
       ['timeline-test:0', '记录'],
       ['timeline-test:1', '记录'],
     ]);
-    expect(entries[1]._id).toBe('timeline-test:1');
   });
 });
 

@@ -14,6 +14,7 @@ import { savePolicy } from '../../store/policy';
 import { followUpWorkflowId, type followUpItem } from '../../workflows/follow-up';
 import type { supervisionPosting } from '../../workflows/supervision-posting';
 import { drillPolicy, peopleTokens, until, type Person } from '../helpers/supervision-api';
+import { readItem } from '../../store/items';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -205,7 +206,7 @@ test('a long-lived item continues as new between check-ins and loses nothing', a
   expect(done.body.checkIns.map((c: { seq: number }) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   expect((await handle.describe()).runId).not.toBe(firstRun);
 
-  const timeline = await stack.store.timeline.find({ itemId: 'can-1' }).lean();
+  const { timeline } = await readItem(stack.store, 'can-1');
   expect(timeline.filter((e) => e.kind === 'checkedIn')).toHaveLength(6);
   const running = await stack.store.clocks.countDocuments({ itemId: 'can-1', status: 'running' });
   expect(running).toBe(0);
