@@ -47,19 +47,53 @@ export interface Keyed {
   key: string | undefined;
   /** Hashed into the claim: the same key with another request is refused. */
   request: unknown;
+  /** The key's claim as `findClaim` read it already, alongside the request's other reads. */
+  found?: IdempotencyClaim | null;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+const claimId = (caller: Caller, key: string) => `${caller.id}\n${key}`;
+
+/** The claim an earlier request with this key made (null: none yet; undefined: no key), read by `_id`. */
+export const findClaim = async (
+  { store }: AppDeps,
+  caller: Caller,
+  key: string | undefined,
+): Promise<IdempotencyClaim | null | undefined> =>
+  key === undefined ? undefined : findIdempotencyClaim(store, claimId(caller, key));
+
+// The requests under each key running in this process, by claim id.
+const turns = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` after every other request of this process under the same caller and key: a retry sent
+ * while the first request is still running (a double click, an impatient client) then reads the first
+ * one's claim instead of drawing a number of its own that would go unused. Other processes may still
+ * race, and lose only a number (the claim decides). Without a key, `work` runs at once.
+ */
+export async function inTurn<T>(caller: Caller, key: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (key === undefined) return work();
+  const id = claimId(caller, key);
+  for (let ahead = turns.get(id); ahead; ahead = turns.get(id)) await ahead.catch(() => undefined);
+  const mine = work();
+  turns.set(id, mine);
+  try {
+    return await mine;
+  } finally {
+    if (turns.get(id) === mine) turns.delete(id);
+  }
+}
+
 /** The claim of a keyed request (`mine`: this request made it), allocating `resourceId` for a new claim. */
 async function claimKey(
   { store }: AppDeps,
-  { caller, key, request }: Keyed & { key: string },
+  { caller, key, request, found }: Keyed & { key: string },
   allocate?: () => Promise<string>,
 ): Promise<{ claim: IdempotencyClaim; mine: boolean }> {
-  const _id = `${caller.id}\n${key}`;
+  const _id = claimId(caller, key);
   const requestHash = sha256(JSON.stringify(request));
-  let claim = await findIdempotencyClaim(store, _id);
+  let claim = found === undefined ? await findIdempotencyClaim(store, _id) : found;
   let mine = false;
   if (!claim) {
     const fresh = { _id, requestHash, requestId: randomUUID(), resourceId: await allocate?.() };

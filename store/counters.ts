@@ -4,8 +4,8 @@
  * FerretDB v1 applies an update as read-then-write, so `$inc` can hand one value to two callers under
  * contention. A value is therefore claimed by inserting it as a primary key (the one write FerretDB v1
  * makes atomic): of concurrent callers exactly one wins each value, and the others walk on to the next.
+ * Every write here is keyed by `_id` alone: FerretDB scans the whole collection for any other filter.
  */
-import { Mutex } from 'async-mutex';
 import { Schema, type Connection } from 'mongoose';
 import type { Store } from './index';
 import { insertOnce, isDuplicateKey } from './mongo';
@@ -62,22 +62,81 @@ async function retryDuplicate<T>(write: () => Promise<T>): Promise<T> {
 const claim = (store: Store, name: string, seq: number): Promise<boolean> =>
   insertOnce(store.sequenceClaims, { _id: `${name}:${seq}` });
 
-/** Callers in one process take turns, so they never walk over each other's claims. */
-const turns = new Mutex();
-
-/** The next value of counter `name` (1 for a new counter), unique even under contention. */
-export function nextSequence(store: Store, name: string): Promise<number> {
-  return turns.runExclusive(() => walk(store, name));
+/**
+ * What this process knows of one counter: the next value to try, so that concurrent callers try
+ * different values at once (no turns, no walking over each other's claims), and what it has told the
+ * counter document, which only speeds other processes (and restarts) to the end of the sequence.
+ */
+interface Cursor {
+  next: number;
+  /** Values drawn here whose claim failed for another reason than being taken: drawn again first. */
+  returned: number[];
+  claimed: number;
+  hinted: number;
+  writing: boolean;
 }
 
-/** Claims values from the counter's last known value on until one is free (other processes may race). */
-async function walk(store: Store, name: string): Promise<number> {
-  const start = ((await store.counters.findById(name).lean<{ seq: number }>())?.seq ?? 0) + 1;
-  let seq = start;
-  while (!(await claim(store, name, seq))) seq++;
-  // The counter only speeds up the next caller's walk; $max never moves it back.
-  await retryDuplicate(() => store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }));
-  return seq;
+const cursors = new WeakMap<Store, Map<string, Cursor>>();
+
+function cursorOf(store: Store, name: string): Cursor {
+  const byName = cursors.get(store) ?? new Map<string, Cursor>();
+  cursors.set(store, byName);
+  const cursor = byName.get(name) ?? { next: 1, returned: [], claimed: 0, hinted: 0, writing: false };
+  byName.set(name, cursor);
+  return cursor;
+}
+
+/** The counter's stored value (0 for a new counter): where every process's next value starts at the least. */
+export const readCounter = async (store: Store, name: string): Promise<number> =>
+  (await store.counters.findById(name).lean<{ seq: number }>())?.seq ?? 0;
+
+/**
+ * The next value of counter `name` (1 for a new counter), unique even under contention: one read of the
+ * counter by `_id` (`stored`, when the caller read it alongside other reads) and one insert of the claim.
+ * A value another process or an import holds already is skipped (the counter is read again: it may
+ * have moved far on). The counter document follows in the background, one write at a time however
+ * many values were drawn meanwhile: the claims decide.
+ */
+export async function nextSequence(store: Store, name: string, stored?: number): Promise<number> {
+  const cursor = cursorOf(store, name);
+  for (let known = stored ?? (await readCounter(store, name)); ; known = await readCounter(store, name)) {
+    cursor.returned = cursor.returned.filter((seq) => seq > known).sort((a, b) => a - b);
+    const seq = cursor.returned.shift() ?? Math.max(cursor.next, known + 1);
+    cursor.next = Math.max(cursor.next, seq + 1);
+    let won: boolean;
+    try {
+      won = await claim(store, name, seq);
+    } catch (err) {
+      cursor.returned.push(seq); // not lost to a failed write: the next caller tries it again
+      throw err;
+    }
+    if (won) {
+      cursor.claimed = Math.max(cursor.claimed, seq);
+      follow(store, name, cursor);
+      return seq;
+    }
+  }
+}
+
+/** Moves the counter document up to the highest value this process claimed; $max never moves it back. */
+function follow(store: Store, name: string, cursor: Cursor): void {
+  if (cursor.writing) return; // the running write loops until it has caught up
+  cursor.writing = true;
+  void (async () => {
+    try {
+      while (cursor.hinted < cursor.claimed) {
+        const seq = cursor.claimed;
+        await retryDuplicate(() =>
+          store.counters.updateOne({ _id: name }, { $max: { seq } }, { upsert: true }),
+        );
+        cursor.hinted = Math.max(cursor.hinted, seq);
+      }
+    } catch {
+      // A lost hint costs the next reader a few taken values, nothing more; the next value drawn writes it.
+    } finally {
+      cursor.writing = false;
+    }
+  })();
 }
 
 /** Makes sure counter `name` never hands out `seq` or below (numbers taken by an import). */
@@ -103,16 +162,24 @@ export async function claimIdempotencyKey(store: Store, fresh: IdempotencyClaim)
   return (await findIdempotencyClaim(store, fresh._id))!;
 }
 
-/** Moves a claim from an id found taken to a fresh one; returns the id the claim now holds. */
+/**
+ * Moves a claim from an id found taken to a fresh one; returns the id the claim now holds. Concurrent
+ * retries of one key may each find `from` taken and draw their own fresh id: the move is itself a claim
+ * (`<key claim>\n<from>`, inserted once), so they all go where the first one went, and a later retry that
+ * still reads `from` is sent there too. The key's claim is then updated by `_id` for the next reader.
+ */
 export async function rebindIdempotencyKey(
   store: Store,
   id: string,
   from: string,
   to: string,
 ): Promise<string> {
-  await store.idempotencyKeys.updateOne(
-    { _id: id, $or: [{ resourceId: from }, { resourceId: { $exists: false }, proposalId: from }] },
-    { $set: { resourceId: to } },
-  );
-  return (await findIdempotencyClaim(store, id))!.resourceId!;
+  const move = await claimIdempotencyKey(store, {
+    _id: `${id}\n${from}`,
+    requestHash: 'move',
+    requestId: 'move',
+    resourceId: to,
+  });
+  await store.idempotencyKeys.updateOne({ _id: id }, { $set: { resourceId: move.resourceId } });
+  return move.resourceId!;
 }
