@@ -181,6 +181,8 @@ export interface ProposalInput {
   draft: ProposalDraft;
   policy: Policy;
   policyVersion: number;
+  /** When the API accepted the filing (epoch ms); absent in runs started before it was recorded. */
+  submittedAt?: number;
   /** Carried through continue-as-new. */
   state?: ProposalState;
   clocks?: Record<string, ClockState>;

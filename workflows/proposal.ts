@@ -664,12 +664,14 @@ class ProposalRun {
 
 const committee = { role: 'committee' as const }; // the committee office as a whole
 
-function initialState({
+/** A new proposal's state, from its input alone: the API answers a filing with what its workflow starts from. */
+export function initialState({
   proposalId,
   sessionYear,
   number,
   draft,
   policyVersion,
+  submittedAt,
 }: ProposalInput): ProposalState {
   return {
     ...draft,
@@ -683,7 +685,8 @@ function initialState({
     assignments: [],
     feedback: [],
     round: 0,
-    submittedAt: Date.now(),
+    // Inputs of runs started before the API stamped the filing time: the first task's time, as they ran.
+    submittedAt: submittedAt ?? Date.now(),
     policyVersion,
   };
 }

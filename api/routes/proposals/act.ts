@@ -18,7 +18,7 @@ import { forbidden, HttpError, invalidFields } from '../../errors';
 import { keyedUpdate } from '../../idempotency';
 import { loadProposal } from './load';
 import { needsOf, resolveReferences, type Need } from './references';
-import { sendUpdate, type ProposalView } from './workflow';
+import { isRunning, sendUpdate, type ProposalView } from './workflow';
 
 const unitRoles: readonly Role[] = ['unit', 'unitLeader'];
 
@@ -52,9 +52,11 @@ async function checkMergeTarget(deps: AppDeps, intoProposalId: string) {
   const target = await deps.store.proposals
     .findById(intoProposalId, { status: 1 })
     .lean<{ status: ProposalStatus }>();
-  if (!target)
+  // Filed a moment ago, the read model may not have it yet: its workflow is the proof it exists.
+  const running = target ? undefined : await isRunning(deps, intoProposalId);
+  if (!target && running === undefined)
     throw invalidFields([{ field: 'body.intoProposalId', message: `提案 ${intoProposalId} 不存在` }]);
-  if (finalStatuses.includes(target.status))
+  if (running === false || (target && finalStatuses.includes(target.status)))
     throw new HttpError(409, 'mergeTargetFinal', `提案 ${intoProposalId} 已办结或不再办理，不能并入`);
 }
 

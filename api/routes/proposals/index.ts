@@ -19,7 +19,7 @@ import { HttpError } from '../../errors';
 import { idempotencyHeaders, idempotencyResponses } from '../../idempotency';
 import { route, type Api } from '../../route';
 import { outOfScope, sendAction, unitScoped } from './act';
-import { createProposal } from './create';
+import { createProposal, presentFiled } from './create';
 import { exportCsv, importCsv } from './csv';
 import { listProposals } from './list';
 import { loadProposal } from './load';
@@ -137,19 +137,23 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     response: detailSchema,
     responses: {
       200: 'Same Idempotency-Key again: the proposal filed the first time',
-      202: 'Filed; its workflow has not answered yet — read it at the Location',
+      202: 'Same Idempotency-Key again, and its workflow has not answered yet — read it at the Location',
       ...idempotencyResponses,
     },
     handler: async ({ body, headers, caller }, _req, res) => {
-      const { proposalId, created } = await createProposal(deps, caller, body, headers['idempotency-key']);
+      const filed = await createProposal(deps, caller, body, headers['idempotency-key']);
+      const { proposalId } = filed;
       res.location(`/api/proposals/${proposalId}`);
+      // Just started: answered from its input, without waiting for the workflow's first task.
+      if (filed.input) return void res.status(201).json(presentFiled(filed.input, caller));
+      // The same key again: the proposal as it is now.
       const loaded = await loadProposal(deps, proposalId).catch((err: unknown) => {
         if (err instanceof HttpError && err.code === 'notReady') return undefined;
         throw err;
       });
       // Filed, but the new workflow has not answered yet: 202 with where to read it (never a 5xx).
       if (!loaded) return void res.status(202).json({ proposalId, status: 'accepted' });
-      res.status(created ? 201 : 200).json(await presentDetail(deps, loaded, caller));
+      res.status(200).json(await presentDetail(deps, loaded, caller));
     },
   });
 

@@ -50,6 +50,16 @@ export async function queryView(deps: AppDeps, proposalId: string): Promise<Prop
   }
 }
 
+/** Whether the proposal's workflow still runs; undefined when there is no such workflow. */
+export async function isRunning(deps: AppDeps, proposalId: string): Promise<boolean | undefined> {
+  try {
+    return (await proposalHandle(deps, proposalId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Sends one action (as Update `updateId`, when the request carried a key); a refusal (validator or
  * handler) is a 409 carrying the workflow's code.
