@@ -1,8 +1,4 @@
-import type {
-  PostingView,
-  TermReport,
-  TermReportInput,
-} from '../domain/supervision';
+import type { PostingView, TermReport, TermReportInput } from '../domain/supervision';
 import { termReport } from '../domain/supervision';
 import { readFollowUps } from '../store/follow-ups';
 import { itemScope } from '../store/items';

@@ -306,7 +306,10 @@ describe('refusals surface as 409 with the workflow’s code', () => {
     // Re-assigned away, the unit no longer sees the proposal at all (one visibility rule for its
     // list and the detail), so acting on it is refused before the workflow is asked.
     const after = await api.act(id, 'recordContact', { unitId: housing, method: 'phone' }, 'housing');
-    expect({ status: after.status, code: after.body.error?.code }).toEqual({ status: 403, code: 'forbidden' });
+    expect({ status: after.status, code: after.body.error?.code }).toEqual({
+      status: 403,
+      code: 'forbidden',
+    });
     await api.get(`/api/proposals/${id}`, 'housing').expect(403);
   });
 
