@@ -12,10 +12,9 @@ import { deliveryTime, officeHoursOf } from '../domain/office-hours';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
 import { directory } from '../store/directory';
-import { enqueueOutbox } from '../store/outbox';
 import { currentPolicy } from '../store/policy';
 import type { ActivityDeps } from './deps';
-import { addressees, notificationDeps, rowsFor } from './outbox';
+import { addressees, delivery, rowsFor, type DeliveryPlan } from './outbox';
 
 /** Running clocks from the read model, as the digest reads them. */
 async function runningClocks(store: Store): Promise<DigestClock[]> {
@@ -42,11 +41,13 @@ export interface DigestOutcome {
   recipients: number;
   /** Outbox rows written now (0 when a retried activity finds them written). */
   rows: number;
+  /** The rows to deliver and when (the workflow delivers them; not part of its result). */
+  plan?: DeliveryPlan;
 }
 
 export function digestActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const settings = notificationDeps(deps);
+  const { settings, enqueue } = delivery(deps);
   return {
     /** The digest day of `at`, or null on a non-working day (no digest). */
     async planDigest({ at }: { at: number }): Promise<DigestDay | null> {
@@ -83,7 +84,8 @@ export function digestActivities(deps: ActivityDeps) {
           settings.senders,
         );
       });
-      return { recipients, rows: await enqueueOutbox(store, rows) };
+      const { inserted, plan } = await enqueue(notice, rows);
+      return { recipients, rows: inserted, plan };
     },
   };
 }

@@ -10,11 +10,10 @@ import type { Role } from '../domain/roles';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
 import { directory } from '../store/directory';
-import { enqueueOutbox } from '../store/outbox';
 import { currentPolicy } from '../store/policy';
 import { clockProjection } from './clocks';
 import type { ActivityDeps } from './deps';
-import { addresseesOf, notificationDeps, rowsFor } from './outbox';
+import { addresseesOf, delivery, rowsFor, type DeliveryPlan } from './outbox';
 import { timelineActivities } from './timeline';
 
 /** One ladder step of one clock that has come due. */
@@ -36,11 +35,17 @@ async function audienceFacts(
   notifications: NotificationPolicy,
 ): Promise<AudienceFacts> {
   const { responsible } = notice.clock;
-  const unit = responsible.unitId ? await directory(store, 'units').get(responsible.unitId) : undefined;
-  const group = responsible.groupId ? await directory(store, 'groups').get(responsible.groupId) : undefined;
   const users = directory(store, 'users');
   const ids = async (role: Role, where: Record<string, unknown> = {}) =>
     (await users.list({ roles: role, active: true, ...where })).map((u) => u.id);
+  // Side by side: a reminder waits for these reads before it goes out.
+  const [unit, group, committee, leaders, committeeSecretaries] = await Promise.all([
+    responsible.unitId ? directory(store, 'units').get(responsible.unitId) : undefined,
+    responsible.groupId ? directory(store, 'groups').get(responsible.groupId) : undefined,
+    ids('committee'),
+    ids('leader'),
+    ids('secretary', { unitId: null, groupId: null }),
+  ]);
   return {
     responsible,
     unit,
@@ -49,31 +54,33 @@ async function audienceFacts(
     unitPeople: unit
       ? await ids(unit.kind === 'department' ? 'department' : 'unit', { unitId: unit.id })
       : [],
-    committee: await ids('committee'),
-    leaders: await ids('leader'),
-    committeeSecretaries: await ids('secretary', { unitId: null, groupId: null }),
+    committee,
+    leaders,
+    committeeSecretaries,
     leaderId: notice.leaderId,
     notifications,
   };
 }
 
 /**
- * The notification hook of the deadline ladder: records the step in the item's timeline and the
- * clock's read model, and writes one outbox row per recipient and channel for the dispatcher.
+ * The notification hook of the deadline ladder: writes one outbox row per recipient and channel and,
+ * when the step is due (in office hours, or urgent), sends them at once; records the step in the
+ * item's timeline and the clock's read model. Returns what is left to deliver later (rows held for
+ * office hours, failed sends to retry) and when, for the workflow to deliver then (workflows/dispatch.ts).
  */
 export function notifyActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const settings = notificationDeps(deps);
+  const { settings, enqueueAndSend } = delivery(deps);
   const { recordTimeline } = timelineActivities(deps);
   const projectClock = clockProjection(deps);
 
-  async function enqueueStep(notice: StepNotice): Promise<number> {
-    const { policy } = await currentPolicy(store);
+  async function enqueueStep(notice: StepNotice): Promise<DeliveryPlan> {
+    const [{ policy }, calendar] = await Promise.all([currentPolicy(store), loadCalendar(store)]);
     const facts = await audienceFacts(store, notice, policy.notifications);
     const recipients = resolveRecipients(notice.step.to, facts);
     const who = await addresseesOf(store, recipients, policy.notifications);
     const urgent = notice.step.urgent ?? false;
-    const deliverAt = deliveryTime(await loadCalendar(store), notice.at, officeHoursOf(policy), urgent);
+    const deliverAt = deliveryTime(calendar, notice.at, officeHoursOf(policy), urgent);
     const base = { key: notice.key, kind: notice.step.kind, itemId: notice.clock.itemId, urgent, deliverAt };
     const rows = who.flatMap((addressee) =>
       rowsFor(
@@ -83,12 +90,14 @@ export function notifyActivities(deps: ActivityDeps) {
         settings.senders,
       ),
     );
-    return enqueueOutbox(store, rows);
+    // Owned by the step's key: a retried activity finds the rows it claimed still its own.
+    return (await enqueueAndSend(base, rows, `notify:${notice.key}`)).plan;
   }
 
   return {
-    async notifyStep(notice: StepNotice): Promise<void> {
+    async notifyStep(notice: StepNotice): Promise<DeliveryPlan> {
       const { key, step, at, leaderId, clock } = notice;
+      const plan = await enqueueStep(notice); // the messages first: recording takes a while under load
       await recordTimeline({
         key,
         itemId: clock.itemId,
@@ -105,7 +114,7 @@ export function notifyActivities(deps: ActivityDeps) {
         },
       });
       await projectClock(clock);
-      await enqueueStep(notice);
+      return plan;
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Turning notices into outbox rows (who, on which channels, when) and delivering due rows.
- * Rows are keyed by notice, recipient and channel, so writing them again changes nothing.
+ * Turning notices into outbox rows (who, on which channels, when) and delivering them, each row by its
+ * `_id`. Rows are keyed by notice, recipient and channel, so writing them again changes nothing.
  */
 import { inboxSender, UndeliverableError } from './channels';
 import type { ActivityDeps, NotificationDeps } from './deps';
@@ -20,12 +20,16 @@ import {
 import { directory } from '../store/directory';
 import type { Store } from '../store';
 import {
+  backfillDueIndex,
   claimDue,
   claimedRow,
+  claimRow,
   enqueueOutbox,
   markAttemptFailed,
   markSent,
   type NewOutboxRow,
+  type OutboxRow,
+  writeOutbox,
 } from '../store/outbox';
 import { currentPolicy } from '../store/policy';
 import { preferencesOf } from '../store/preferences';
@@ -133,61 +137,175 @@ export function rowsFor(
   );
 }
 
+/**
+ * The rows of one notice and when they may go out: what the enqueueing activity hands its workflow,
+ * which sleeps until `deliverAt` and then delivers each row by its key (workflows/dispatch.ts).
+ */
+export interface DeliveryPlan {
+  notice: string;
+  /** Row keys (`_id`s), written now or by an earlier attempt of the same activity. */
+  rows: string[];
+  /** Epoch ms: the notice's time, or the next office-hours start (domain/office-hours.ts). */
+  deliverAt: number;
+}
+
 export type DeliveryOutcome = 'sent' | 'retrying' | 'failed' | 'skipped';
+
+/**
+ * What became of one delivery attempt of a row: `sent`, finally `failed`, `skipped` (sent or failed
+ * already, or no such row), or to be tried again `at` (epoch ms): `retrying` after a failed send (the
+ * row's backoff), `waiting` when it is not due yet or another dispatcher holds it until then.
+ */
+export type RowDelivery =
+  { outcome: 'sent' | 'failed' | 'skipped' } | { outcome: 'retrying' | 'waiting'; at: number };
+
+/**
+ * Sending rows and recording the outcome, for the delivery activities and for the activities that write
+ * rows and send at once those already due (a ladder step).
+ */
+export function delivery(deps: ActivityDeps) {
+  const { store } = deps;
+  const settings = notificationDeps(deps);
+
+  /** Sends a row its owner holds and records the outcome (see `deliverOutbox`). */
+  async function send(row: OutboxRow): Promise<RowDelivery> {
+    const sender = settings.senders[row.channel];
+    try {
+      if (!sender) throw new Error(`channel ${row.channel} is not configured on this worker`);
+      await sender(row);
+    } catch (err) {
+      const attempts = row.attempts + 1;
+      // A refused address (e.g. a webhook host off the allow-list) will not get better by retrying.
+      const delay =
+        err instanceof UndeliverableError ? undefined : nextAttemptDelay(attempts, settings.retry);
+      const message = err instanceof Error ? err.message : String(err);
+      const retryAt = delay === undefined ? undefined : new Date(Date.now() + delay);
+      const status = await markAttemptFailed(store, row, message, retryAt);
+      return status === 'failed' || !retryAt
+        ? { outcome: 'failed' }
+        : { outcome: 'retrying', at: retryAt.getTime() };
+    }
+    await markSent(store, row._id, row.claimedBy!);
+    return { outcome: 'sent' };
+  }
+
+  /** See the `deliverRow` activity. */
+  async function deliverRow({ id, owner }: { id: string; owner: string }): Promise<RowDelivery> {
+    const claim = await claimRow(store, id, { owner, leaseMs: settings.leaseMs });
+    if (claim.state === 'done') return { outcome: 'skipped' };
+    if (claim.state === 'waiting') return { outcome: 'waiting', at: claim.until.getTime() };
+    return send(claim.row);
+  }
+
+  /** Writes the rows of `notice` and says when to deliver them. */
+  async function enqueue(
+    notice: { key: string; deliverAt: number },
+    rows: NewOutboxRow[],
+  ): Promise<{ inserted: number; plan: DeliveryPlan }> {
+    const inserted = await enqueueOutbox(store, rows);
+    return {
+      inserted,
+      plan: { notice: notice.key, rows: rows.map((r) => r._id), deliverAt: notice.deliverAt },
+    };
+  }
+
+  /**
+   * Writes the rows of `notice` and, when it is due already, sends them at once, each on its own: they
+   * are written claimed by `owner` (the insert is the claim), so no other dispatcher takes them
+   * meanwhile, and a retried activity (same owner) finds them still its own. Returns the rows written
+   * now and the plan of what is left for later: a notice held for office hours, or failed sends to
+   * retry with their backoff. If recording an outcome fails, the activity fails once every send has
+   * settled, and its retry sends what is not recorded as sent again, with the same key.
+   */
+  async function enqueueAndSend(
+    notice: { key: string; deliverAt: number },
+    rows: NewOutboxRow[],
+    owner: string,
+  ): Promise<{ inserted: number; plan: DeliveryPlan }> {
+    const now = Date.now();
+    if (notice.deliverAt > now) return enqueue(notice, rows);
+    const claim = { owner, leaseUntil: new Date(now + settings.leaseMs) };
+    const written = new Map(
+      (await writeOutbox(store, rows, new Date(now), claim)).map((row) => [row._id, row]),
+    );
+    // A row written now is held as written; one written by an earlier attempt is claimed (or found held).
+    const settled = await Promise.allSettled(
+      rows.map((row) => {
+        const fresh = written.get(row._id);
+        return fresh ? send(fresh) : deliverRow({ id: row._id, owner });
+      }),
+    );
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    const later = settled.flatMap((s, i) =>
+      s.status === 'fulfilled' && 'at' in s.value ? [{ id: rows[i]._id, at: s.value.at }] : [],
+    );
+    const deliverAt = later.length > 0 ? Math.min(...later.map((l) => l.at)) : notice.deliverAt;
+    return { inserted: written.size, plan: { notice: notice.key, rows: later.map((l) => l.id), deliverAt } };
+  }
+
+  return { settings, send, deliverRow, enqueue, enqueueAndSend };
+}
 
 export function outboxActivities(deps: ActivityDeps) {
   const { store } = deps;
-  const settings = notificationDeps(deps);
+  const { settings, send, deliverRow, enqueue } = delivery(deps);
+
   return {
-    /** A test message to one user on all their channels, at once (operators check a deployment with it). */
-    async enqueueTestNotice({ key, userId }: { key: string; userId: string }): Promise<number> {
+    /**
+     * A test message to one user on all their channels, at once (operators check a deployment with it).
+     * `rows`: how many were written now (0 when this key was handled before).
+     */
+    async enqueueTestNotice({ key, userId, at = Date.now() }: { key: string; userId: string; at?: number }) {
       const { policy } = await currentPolicy(store);
       const message = {
         subject: '【回音】测试消息',
         text: '这是一条测试消息，用于确认您的通知渠道可以收到回音系统的提醒。无需回复。',
         link: `${settings.publicUrl.replace(/\/$/, '')}/`,
       };
-      const notice = { key, kind: 'test', urgent: true, deliverAt: Date.now() };
+      const notice = { key, kind: 'test', urgent: true, deliverAt: at };
       const who = await addressees(store, [{ id: userId }], policy.notifications);
-      return enqueueOutbox(
-        store,
-        who.flatMap((w) => rowsFor(notice, w, message, settings.senders)),
-      );
-    },
-
-    /** Claims due rows for this dispatcher run; a second dispatcher never gets the same ones. */
-    async claimOutbox({ owner, limit }: { owner: string; limit: number }): Promise<string[]> {
-      return claimDue(store, { owner, limit, leaseMs: settings.leaseMs });
+      const rows = who.flatMap((w) => rowsFor(notice, w, message, settings.senders));
+      const { inserted, plan } = await enqueue(notice, rows);
+      return { rows: inserted, plan };
     },
 
     /**
-     * Sends one claimed row and records the outcome. A failed send is recorded on the row (retry with
-     * backoff, or finally failed). If recording after a successful send fails, the activity fails and
-     * Temporal retries it: the message goes out again with the same key (at least once).
+     * Claims due rows for this sweep run (rows due `graceMs` ago and more, from the due index); a second
+     * dispatcher never gets the same ones.
+     */
+    async claimOutbox({
+      owner,
+      limit,
+      graceMs = 0,
+    }: {
+      owner: string;
+      limit: number;
+      graceMs?: number;
+    }): Promise<string[]> {
+      await backfillDueIndex(store);
+      return claimDue(store, { owner, limit, leaseMs: settings.leaseMs, graceMs });
+    },
+
+    /**
+     * Sends one row claimed by `claimOutbox` and records the outcome. A failed send is recorded on the
+     * row (retry with backoff, or finally failed). If recording after a successful send fails, the
+     * activity fails and Temporal retries it: the message goes out again with the same key (at least once).
      */
     async deliverOutbox({ id, owner }: { id: string; owner: string }): Promise<DeliveryOutcome> {
       const row = await claimedRow(store, id, owner);
       if (!row) return 'skipped'; // already recorded as sent, or the lease went to another dispatcher
-      const send = settings.senders[row.channel];
-      try {
-        if (!send) throw new Error(`channel ${row.channel} is not configured on this worker`);
-        await send(row);
-      } catch (err) {
-        const attempts = row.attempts + 1;
-        // A refused address (e.g. a webhook host off the allow-list) will not get better by retrying.
-        const delay =
-          err instanceof UndeliverableError ? undefined : nextAttemptDelay(attempts, settings.retry);
-        const message = err instanceof Error ? err.message : String(err);
-        const status = await markAttemptFailed(
-          store,
-          row,
-          message,
-          delay === undefined ? undefined : new Date(Date.now() + delay),
-        );
-        return status === 'failed' ? 'failed' : 'retrying';
-      }
-      await markSent(store, id, owner);
-      return 'sent';
+      const result = await send(row);
+      return result.outcome === 'waiting' ? 'skipped' : result.outcome;
+    },
+
+    /**
+     * Delivers row `id` if it is due: claims it by its key (or finds it held by `owner`, when Temporal
+     * retries this activity), sends it and records the outcome. Says when to come back if it is not due,
+     * held by another dispatcher, or to be retried after a failed send.
+     */
+    async deliverRow({ id, owner }: { id: string; owner: string }): Promise<RowDelivery> {
+      return deliverRow({ id, owner });
     },
   };
 }

@@ -1,10 +1,12 @@
 /**
  * The notification outbox: one row per (notice, recipient, channel), keyed by `_id`, so a retried or
- * replayed activity meets the primary key instead of writing a second row. Dispatchers claim due rows
- * with a claim key per `claims` count and a lease, so two of them never send the same row at once.
- * In-app messages are the outbox's `inbox` rows once delivered.
+ * replayed activity meets the primary key instead of writing a second row. A dispatcher claims a due
+ * row with a claim key per `claims` count and a lease, so two of them never send the same row at once;
+ * delivery reads and writes rows by `_id` only, and the recovery sweep finds them through the small
+ * due index (`outbox_due`), never by a filter over the outbox. In-app messages are the outbox's `inbox`
+ * rows once delivered.
  */
-import { Schema, type Connection } from 'mongoose';
+import { mongo, Schema, type Connection, type Model } from 'mongoose';
 import type { Address, Channel } from '../domain/notifications';
 import type { Store } from './index';
 import { insertOnce } from './mongo';
@@ -90,57 +92,161 @@ const claimSchema = new Schema(
   { versionKey: false },
 );
 
+/**
+ * The due index: one small document per row not yet finally delivered (`_id` = the row's key, `at` =
+ * when it is next due), deleted when the row is sent or failed. The recovery sweep reads this
+ * collection instead of the outbox: on FerretDB v1 any filter but `_id` decodes every document of a
+ * collection, and this one holds only what is still on its way, not the outbox's whole history.
+ */
+const dueSchema = new Schema(
+  { _id: { type: String }, at: { type: Date, required: true } },
+  { versionKey: false },
+);
+dueSchema.index({ at: 1 });
+
 export const outboxModels = (conn: Connection) => ({
   outbox: conn.model('OutboxRow', outboxSchema, 'outbox'),
   outboxClaims: conn.model('OutboxClaim', claimSchema, 'outbox_claims'),
+  outboxDue: conn.model('OutboxDue', dueSchema, 'outbox_due'),
 });
 
-/** Inserts the rows that are not there yet; an existing row (same key) is left as it is. */
-export async function enqueueOutbox(store: Store, rows: NewOutboxRow[], now = new Date()): Promise<number> {
-  let inserted = 0;
-  for (const row of rows) {
-    const fresh = {
-      ...row,
-      status: 'pending',
-      attempts: 0,
-      claims: 0,
-      nextAttemptAt: row.deliverAt,
-      createdAt: now,
-    };
-    if (await insertOnce(store.outbox, fresh)) inserted++;
+/**
+ * Inserts `docs` in one round trip; a document whose `_id` is taken is left as it is. Returns the `_id`s
+ * inserted. An insert is the one write FerretDB v1 makes atomic.
+ */
+async function insertAllOnce(
+  model: Model<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  docs: { _id: string }[],
+): Promise<Set<string>> {
+  if (docs.length === 0) return new Set();
+  try {
+    // Our keys are strings; the driver's types assume ObjectIds.
+    await model.collection.insertMany(docs as unknown as mongo.OptionalId<mongo.Document>[], {
+      ordered: false,
+      ignoreUndefined: true, // as Mongoose writes: an absent field, not null
+    });
+    return new Set(docs.map((d) => d._id));
+  } catch (err) {
+    if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+    const errors = [err.writeErrors].flat();
+    if (!errors.every((e) => e.code === 11000)) throw err;
+    const taken = new Set(errors.map((e) => e.index));
+    return new Set(docs.filter((_, i) => !taken.has(i)).map((d) => d._id));
   }
-  return inserted;
 }
 
-/** Due rows: pending and due, or claimed by a dispatcher whose lease has run out. */
-const dueFilter = (now: Date) => ({
-  $or: [
-    { status: 'pending', nextAttemptAt: { $lte: now } },
-    { status: 'sending', leaseUntil: { $lt: now } },
-  ],
-});
+/**
+ * Inserts the rows that are not there yet; an existing row (same key) is left as it is. Returns how many
+ * were inserted.
+ */
+export async function enqueueOutbox(store: Store, rows: NewOutboxRow[], now = new Date()): Promise<number> {
+  return (await writeOutbox(store, rows, now)).length;
+}
 
-/** Claims up to `limit` due rows for `owner` until `now + leaseMs`; returns the keys it won. */
+/**
+ * Inserts the rows that are not there yet and returns those it inserted, as stored. With `claim`, rows
+ * due by `now` are written already claimed by its owner until its `leaseUntil` (inserting the row is as
+ * exclusive as inserting a claim key), for the writer to send at once. The due index is written first:
+ * a crash in between leaves an entry without a row (dropped when next looked at), never a row that
+ * nothing would deliver.
+ */
+export async function writeOutbox(
+  store: Store,
+  rows: NewOutboxRow[],
+  now = new Date(),
+  claim?: { owner: string; leaseUntil: Date },
+): Promise<OutboxRow[]> {
+  await insertAllOnce(
+    store.outboxDue,
+    rows.map((row) => ({ _id: row._id, at: row.deliverAt })),
+  );
+  const fresh = rows.map((row): OutboxRow => ({
+    ...row,
+    status: 'pending',
+    attempts: 0,
+    claims: 0,
+    nextAttemptAt: row.deliverAt,
+    createdAt: now,
+    ...(claim &&
+      row.deliverAt.getTime() <= now.getTime() && {
+        status: 'sending',
+        claims: 1,
+        claimedBy: claim.owner,
+        leaseUntil: claim.leaseUntil,
+      }),
+  }));
+  const inserted = await insertAllOnce(store.outbox, fresh);
+  return fresh.filter((row) => inserted.has(row._id));
+}
+
+/** How soon a delivery looks again at a row another dispatcher holds (a send takes seconds, a lease minutes). */
+export const heldRecheckMs = 30_000;
+
+/** What a dispatcher may do with a row now. */
+export type Claim =
+  /** It holds the row: claimed now, or earlier by the same owner (a retried delivery activity). */
+  | { state: 'held'; row: OutboxRow }
+  /** Sent or finally failed already, or no such row: nothing to do. */
+  | { state: 'done' }
+  /** Not due before `until`, or another dispatcher holds it until then. */
+  | { state: 'waiting'; until: Date };
+
+/**
+ * Claims row `id` for `owner` until `now + leaseMs` if it is due: pending with `nextAttemptAt` passed, or
+ * held by a dispatcher whose lease has run out. Exclusive because the claim is the insert of the key
+ * `${id}#${claims}` (see `claimSchema`); every read and write is by `_id`, the one filter FerretDB v1
+ * does not answer by decoding the whole collection.
+ */
+export async function claimRow(
+  store: Store,
+  id: string,
+  { owner, leaseMs, now = new Date() }: { owner: string; leaseMs: number; now?: Date },
+): Promise<Claim> {
+  const row = await store.outbox.findById(id).lean<OutboxRow>();
+  if (!row || row.status === 'sent' || row.status === 'failed') {
+    // Its due-index entry, if any, was left behind (a crash, or a retried write of the row): drop it.
+    await store.outboxDue.deleteOne({ _id: id });
+    return { state: 'done' };
+  }
+  if (row.status === 'sending' && row.claimedBy === owner) return { state: 'held', row };
+  if (row.status === 'pending' && row.nextAttemptAt.getTime() > now.getTime())
+    return { state: 'waiting', until: row.nextAttemptAt };
+  // Held by another: look again when its lease ends, or sooner, as its send usually takes seconds.
+  const recheck = new Date(now.getTime() + heldRecheckMs);
+  if (row.status === 'sending' && row.leaseUntil && row.leaseUntil.getTime() >= now.getTime())
+    return { state: 'waiting', until: row.leaseUntil < recheck ? row.leaseUntil : recheck };
+  // Lost the race for this claim to another dispatcher.
+  if (!(await takeClaim(store, `${id}#${row.claims}`, owner, now)))
+    return { state: 'waiting', until: recheck };
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  const claimed = { status: 'sending' as const, claimedBy: owner, leaseUntil, claims: row.claims + 1 };
+  await store.outbox.updateOne({ _id: id }, { $set: claimed });
+  return { state: 'held', row: { ...row, ...claimed } };
+}
+
+/**
+ * Claims up to `limit` rows due by `now - graceMs` for `owner`; returns the keys it won. Reads the due
+ * index, not the outbox. The grace leaves rows just coming due to the workflows that wait for them.
+ */
 export async function claimDue(
   store: Store,
-  { owner, limit, leaseMs, now = new Date() }: { owner: string; limit: number; leaseMs: number; now?: Date },
+  {
+    owner,
+    limit,
+    leaseMs,
+    graceMs = 0,
+    now = new Date(),
+  }: { owner: string; limit: number; leaseMs: number; graceMs?: number; now?: Date },
 ): Promise<string[]> {
-  const candidates = await store.outbox
-    .find(dueFilter(now), { _id: 1, claims: 1 })
-    .sort({ nextAttemptAt: 1 })
-    .limit(limit)
-    .lean<{ _id: string; claims: number }[]>();
+  const entries = await store.outboxDue
+    .find({ at: { $lte: new Date(now.getTime() - graceMs) } })
+    .sort({ at: 1 })
+    .lean<{ _id: string; at: Date }[]>();
   const won: string[] = [];
-  for (const { _id, claims } of candidates) {
-    if (!(await takeClaim(store, `${_id}#${claims}`, owner, now))) continue;
-    const res = await store.outbox.updateOne(
-      { $and: [{ _id, claims }, dueFilter(now)] },
-      {
-        $set: { status: 'sending', claimedBy: owner, leaseUntil: new Date(now.getTime() + leaseMs) },
-        $inc: { claims: 1 },
-      },
-    );
-    if (res.modifiedCount === 1) won.push(_id);
+  for (const { _id } of entries) {
+    if (won.length >= limit) break;
+    const claim = await claimRow(store, _id, { owner, leaseMs, now });
+    if (claim.state === 'held') won.push(_id);
   }
   return won;
 }
@@ -148,6 +254,26 @@ export async function claimDue(
 /** Inserts the claim's key; false when another dispatcher already holds this claim of the row. */
 const takeClaim = (store: Store, key: string, owner: string, now: Date): Promise<boolean> =>
   insertOnce(store.outboxClaims, { _id: key, owner, at: now });
+
+/** Marks the due index complete once per database: rows written before it existed get their entries. */
+const dueIndexMarker = '@due-index';
+
+/**
+ * Gives every pending or claimed row an entry in the due index, once per database (rows written before
+ * the index existed). The one full read of the outbox; later calls read one document by `_id`.
+ */
+export async function backfillDueIndex(store: Store): Promise<number> {
+  if (await store.outboxClaims.exists({ _id: dueIndexMarker })) return 0;
+  const open = await store.outbox
+    .find({ status: { $in: ['pending', 'sending'] } }, { _id: 1, nextAttemptAt: 1 })
+    .lean<{ _id: string; nextAttemptAt: Date }[]>();
+  const added = await insertAllOnce(
+    store.outboxDue,
+    open.map((row) => ({ _id: row._id, at: row.nextAttemptAt })),
+  );
+  await insertOnce(store.outboxClaims, { _id: dueIndexMarker, owner: 'backfill', at: new Date() });
+  return added.size;
+}
 
 /**
  * The row if `owner` still holds it (not sent meanwhile, lease not passed on). Read by `_id` alone, the
@@ -160,11 +286,15 @@ export async function claimedRow(store: Store, id: string, owner: string): Promi
 
 const released = { claimedBy: '', leaseUntil: '' };
 
+/**
+ * Records row `id` sent, if `owner` still holds it; then drops its due-index entry. Read and written by
+ * `_id` (a filter on status and owner would make FerretDB decode the whole outbox); the claim key, not
+ * this check, keeps two dispatchers from sending at once.
+ */
 export async function markSent(store: Store, id: string, owner: string, now = new Date()): Promise<void> {
-  await store.outbox.updateOne(
-    { _id: id, status: 'sending', claimedBy: owner },
-    { $set: { status: 'sent', sentAt: now }, $unset: released },
-  );
+  if (!(await claimedRow(store, id, owner))) return;
+  await store.outbox.updateOne({ _id: id }, { $set: { status: 'sent', sentAt: now }, $unset: released });
+  await store.outboxDue.deleteOne({ _id: id });
 }
 
 /** Records a failed attempt: back to pending at `retryAt`, or finally failed when there is none. */
@@ -175,8 +305,9 @@ export async function markAttemptFailed(
   retryAt: Date | undefined,
 ): Promise<OutboxStatus> {
   const status: OutboxStatus = retryAt ? 'pending' : 'failed';
+  if (!(await claimedRow(store, row._id, row.claimedBy!))) return status;
   await store.outbox.updateOne(
-    { _id: row._id, status: 'sending', claimedBy: row.claimedBy },
+    { _id: row._id },
     {
       $set: {
         status,
@@ -187,6 +318,8 @@ export async function markAttemptFailed(
       $unset: released,
     },
   );
+  if (retryAt) await store.outboxDue.updateOne({ _id: row._id }, { $set: { at: retryAt } }, { upsert: true });
+  else await store.outboxDue.deleteOne({ _id: row._id });
   return status;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The Temporal Schedules of notifications: the outbox dispatcher every minute, the secretaries'
- * digest every morning. Created at worker start; an existing schedule is updated to the current
- * settings, so starting any number of workers any number of times leaves one of each.
+ * The Temporal Schedules of notifications: the outbox's recovery sweep every 15 minutes (messages go
+ * out on their own workflows' timers; the sweep is for rows none waits for), the secretaries' digest
+ * every morning. Created at worker start; an existing schedule is updated to the current settings, so
+ * starting any number of workers any number of times leaves one of each.
  */
 import {
   ScheduleAlreadyRunning,
@@ -16,15 +17,25 @@ export const scheduleIds = (taskQueue: string) => ({
   digest: `${taskQueue}-daily-digest`,
 });
 
+/** How often the recovery sweep runs, and how long past due a row must be for it to take it. */
+export const sweepEvery = '15 minutes';
+export const sweepGraceMs = 60_000;
+
 export function notificationSchedules(taskQueue: string, digestTime: string): ScheduleOptions[] {
   const ids = scheduleIds(taskQueue);
   const [hour, minute] = digestTime.split(':').map(Number);
   return [
     {
       scheduleId: ids.dispatch,
-      spec: { intervals: [{ every: '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'dispatchOutbox', taskQueue, workflowId: ids.dispatch },
-      // A run still busy when the next minute comes makes that one skip; a missed minute is not caught up.
+      spec: { intervals: [{ every: sweepEvery }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'dispatchOutbox',
+        taskQueue,
+        workflowId: ids.dispatch,
+        args: [{ graceMs: sweepGraceMs }],
+      },
+      // A run still busy when the next one comes makes that one skip; a missed one is not caught up.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
     {

@@ -20,6 +20,7 @@ import type {
 } from '../domain/ladder';
 import type { ClockCode, Policy } from '../domain/policy';
 import type { TimeLimit } from '../domain/time';
+import { deliverWhenDue } from './dispatch';
 
 const { planClock, notifyStep, recordClock } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -198,13 +199,14 @@ export class Clocks {
       } else {
         clock.fired.push(step.step);
         this.touch(clock);
-        await notifyStep({
+        const plan = await notifyStep({
           key: this.key(clock, step.step),
           step,
           at: Date.now(),
           leaderId: this.ctx.leaderId,
           clock: this.snapshot(clock),
         });
+        await deliverWhenDue(plan); // what the step's activity could not send yet goes out when due
       }
     } finally {
       this.inFlight--;

@@ -2,6 +2,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DigestOutcome } from '../activities/digest';
+import { deliverWhenDue } from './dispatch';
 
 const { planDigest, enqueueDigests } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
 
@@ -10,10 +11,13 @@ export interface DailyDigestInput {
   at?: number;
 }
 
-export type DailyDigestResult = ({ date: string; skipped: false } & DigestOutcome) | { skipped: true };
+export type DailyDigestResult =
+  ({ date: string; skipped: false } & Omit<DigestOutcome, 'plan'>) | { skipped: true };
 
 export async function dailyDigest({ at = Date.now() }: DailyDigestInput = {}): Promise<DailyDigestResult> {
   const day = await planDigest({ at });
   if (!day) return { skipped: true }; // none on non-working days
-  return { date: day.date, skipped: false, ...(await enqueueDigests({ day, at })) };
+  const { plan, ...outcome } = await enqueueDigests({ day, at });
+  await deliverWhenDue(plan); // a delivery workflow of its own sends the digests (office hours respected)
+  return { date: day.date, skipped: false, ...outcome };
 }

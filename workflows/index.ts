@@ -2,7 +2,7 @@
 export { deadlineProbe } from './deadline-probe';
 export { clockDrill } from './clock-drill';
 export { proposal } from './proposal';
-export { dispatchOutbox, testNotification } from './dispatch';
+export { deliverNotice, dispatchOutbox, testNotification } from './dispatch';
 export { dailyDigest } from './digest';
 export { followUpItem } from './follow-up';
 export { supervisionPosting } from './supervision-posting';

@@ -8,11 +8,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { StepNotice } from '../../activities/notify';
+import type { DeliveryPlan, RowDelivery } from '../../activities/outbox';
 import type { FollowUpCommand } from '../../domain/follow-up';
 import { defaultPolicy } from '../../domain/policy';
 import { postingWorkflowId, type PostingCommand } from '../../domain/supervision';
 import { followUpWorkflowId } from '../../workflows/follow-up';
 import { bundleOnce } from '../helpers/bundle';
+import { recordingActivities } from '../helpers/clock-activities';
 import { people, ProposalHarness } from '../helpers/proposal-harness';
 import { supervisionRecorder } from '../helpers/supervision-activities';
 import { createTestWorker, createTimeSkippingEnv, travelTo } from '../helpers/time-skipping';
@@ -150,10 +153,71 @@ const postingTerm: Recording = () =>
     return handle;
   });
 
+/**
+ * A drill's reminder fired at 18:30 (outside office hours, not urgent): the step's activity hands back
+ * its two rows held until 09:00, and a delivery workflow of their own sends them then, one after a
+ * failed first attempt. `which` picks the drill's history or the delivery workflow's.
+ */
+const heldReminder =
+  (which: 'drill' | 'delivery'): Recording =>
+  async () => {
+    const env = await createTimeSkippingEnv();
+    const tries = new Map<string, number>();
+    const { worker, taskQueue } = await createTestWorker(env, {
+      ...recordingActivities().activities,
+      notifyStep: async (notice: StepNotice): Promise<DeliveryPlan> => ({
+        notice: notice.key,
+        rows: [`${notice.key}:committee:inbox`, `${notice.key}:committee:sms`],
+        deliverAt: Date.parse('2027-01-05T09:00:00+08:00'),
+      }),
+      deliverRow: async ({ id }: { id: string }): Promise<RowDelivery> => {
+        tries.set(id, (tries.get(id) ?? 0) + 1);
+        if (id.endsWith(':sms') && tries.get(id) === 1)
+          return { outcome: 'retrying', at: (await env.currentTimeMs()) + 60_000 };
+        return { outcome: 'sent' };
+      },
+    });
+    try {
+      return await worker.runUntil(async () => {
+        await travelTo(env, '2027-01-04T18:29:00+08:00');
+        const minutes = (amount: number) => ({ amount, unit: 'minutes' as const });
+        const policy = {
+          ...defaultPolicy,
+          ladders: {
+            ...defaultPolicy.ladders,
+            standard: [
+              {
+                step: 'reminder',
+                kind: 'reminder' as const,
+                offset: minutes(-1),
+                to: ['responsible' as const],
+              },
+            ],
+          },
+        };
+        const drill = await env.client.workflow.start('clockDrill', {
+          workflowId: 'drill-held-reminder',
+          taskQueue,
+          args: [{ policy, clock: 'signFor', limit: minutes(2) }],
+        });
+        await travelTo(env, '2027-01-04T20:00:00+08:00');
+        await drill.executeUpdate('answer');
+        await drill.result();
+        const delivery = env.client.workflow.getHandle('deliver:drill-held-reminder:drill#1:reminder');
+        await delivery.result();
+        return (which === 'drill' ? drill : delivery).fetchHistory();
+      });
+    } finally {
+      await env.teardown();
+    }
+  };
+
 const recordings: Record<string, Recording> = {
   'proposal-main-path': proposalMainPath,
   'follow-up-letter': followUpLetter,
   'posting-term': postingTerm,
+  'held-reminder-drill': heldReminder('drill'),
+  'held-reminder-delivery': heldReminder('delivery'),
 };
 
 async function main(names: string[]) {

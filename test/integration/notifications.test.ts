@@ -24,8 +24,9 @@ import { directory } from '../../store/directory';
 import { claimDue, enqueueOutbox, type OutboxRow } from '../../store/outbox';
 import { savePreferences } from '../../store/preferences';
 import type { clockDrill } from '../../workflows/clock-drill';
+import type { ClockTable } from '../../workflows/clocks';
 import type { dailyDigest } from '../../workflows/digest';
-import type { dispatchOutbox } from '../../workflows/dispatch';
+import { deliveryWorkflowId, type deliverNotice, type dispatchOutbox } from '../../workflows/dispatch';
 import { ensureSchedules, scheduleIds } from '../../worker/schedules';
 import { workflowBundle } from '../helpers/bundle';
 import { startHttpReceiver, startSmtpSink } from '../helpers/receivers';
@@ -140,6 +141,14 @@ const mailsFor = (prefix: string) => smtp.mails.filter((m) => m.key.startsWith(p
 const requestsFor = (path: string, prefix: string) =>
   http.at(path).filter((r) => String(r.headers['idempotency-key']).startsWith(prefix));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `done` every 50 ms until it holds; fails with `what` after `ms`. */
+async function until(done: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(what);
+    await sleep(50);
+  }
+}
 
 const token = (role: Role, id: string, extra: object = {}) => stack.bearer(role, { id, ...extra });
 
@@ -152,23 +161,28 @@ describe('a ladder step', () => {
       digest: true,
       webhook: { url: http.url('/wecom'), format: 'wecom' },
     });
-    await activities.notifyStep(notice);
-    await activities.notifyStep(notice); // a retried activity: the keys are taken, nothing is added
+    // Due (inside office hours): the step's activity writes the rows and sends them at once, leaving
+    // nothing for a delivery workflow.
+    expect(await activities.notifyStep(notice)).toEqual({
+      notice: notice.key,
+      rows: [],
+      deliverAt: notice.at,
+    });
+    await activities.notifyStep(notice); // a retried activity: the keys are taken, nothing is added or sent
 
     const rows = await rowsOf(notice.key);
     expect(rows.map((r) => `${r.recipient}:${r.channel}:${r.status}`)).toEqual([
-      'housing-secretary:email:pending',
-      'housing-secretary:inbox:pending',
-      'housing-secretary:sms:pending',
-      'housing:email:pending',
-      'housing:inbox:pending',
-      'housing:sms:pending',
-      'housing:webhook:pending',
+      'housing-secretary:email:sent',
+      'housing-secretary:inbox:sent',
+      'housing-secretary:sms:sent',
+      'housing:email:sent',
+      'housing:inbox:sent',
+      'housing:sms:sent',
+      'housing:webhook:sent',
     ]);
     expect(rows.every((r) => r.deliverAt.getTime() === notice.at)).toBe(true); // inside office hours
-
-    expect(await dispatch()).toMatchObject({ sent: 7, failed: 0, retrying: 0 });
-    expect(await dispatch()).toMatchObject({ sent: 0 });
+    expect(await stack.store.outboxDue.countDocuments({ _id: { $in: rows.map((r) => r._id) } })).toBe(0);
+    expect(await dispatch()).toMatchObject({ sent: 0 }); // nothing left for the sweep
 
     const mails = mailsFor(notice.key);
     expect(mails.map((m) => m.to[0]).sort()).toEqual([
@@ -253,7 +267,7 @@ const drillPolicy: Policy = {
 };
 
 describe('exactly-once recording', () => {
-  it('a drill notifies through the workflow; replays and retries send nothing again', async () => {
+  it('a drill notifies through the workflow, delivered when due; replays and retries send nothing again', async () => {
     const workflowId = `drill-notify-${Date.now()}`;
     const drill = await stack.temporal.workflow.start<typeof clockDrill>('clockDrill', {
       workflowId,
@@ -270,12 +284,7 @@ describe('exactly-once recording', () => {
     await drill.executeUpdate('answer');
     await drill.result();
 
-    const dispatchId = `dispatch-drill-${Date.now()}`;
-    await stack.temporal.workflow.execute<typeof dispatchOutbox>('dispatchOutbox', {
-      workflowId: dispatchId,
-      taskQueue: stack.taskQueue,
-      args: [{}],
-    });
+    // No dispatcher runs: each step's delivery workflow sends its messages when they are due.
     // The drill's clock is the committee's own: its staff and the committee office's secretary hear of it.
     const mails = () =>
       mailsFor(workflowId)
@@ -286,18 +295,37 @@ describe('exactly-once recording', () => {
       'reminder>committee-secretary@demo.huiyin.example',
       'reminder>committee@demo.huiyin.example',
     ];
+    await until(() => mails().length >= expected.length, "the drill's messages did not arrive");
     expect(mails()).toEqual(expected);
-
-    // Replaying both workflows from their recorded histories runs no activity and sends nothing.
-    for (const id of [workflowId, dispatchId]) {
-      const history = await stack.temporal.workflow.getHandle(id).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, id);
+    // Each went out within seconds of its step's planned time (the old dispatcher: up to a minute).
+    const { drill: clock } = await drill.query<ClockTable>('clocks');
+    const plannedAt = new Map(clock.plan.steps.map((s) => [s.step, s.at]));
+    for (const row of await rowsOf(workflowId)) {
+      expect(row.status).toBe('sent');
+      const late = row.sentAt!.getTime() - plannedAt.get(row.notice.split(':')[2])!;
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThan(5_000);
     }
+
+    // Sent by the steps' own activities: no delivery workflow was needed.
+    const deliveries = ['reminder', 'chaseNotice'].map((step) =>
+      deliveryWorkflowId(`${workflowId}:drill#1:${step}`),
+    );
+    for (const id of deliveries)
+      await expect(stack.temporal.workflow.getHandle(id).describe()).rejects.toThrow(/not found/i);
+    // Replaying the drill from its history runs no activity and sends nothing.
+    const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId);
     // A delivery activity retried after it recorded the send finds the row sent and skips it.
     const [row] = await rowsOf(workflowId);
-    expect(row.status).toBe('sent');
-    expect(await activities.deliverOutbox({ id: row._id, owner: `${dispatchId}/any-run` })).toBe('skipped');
-    await dispatch();
+    expect(await activities.deliverOutbox({ id: row._id, owner: `${deliveries[0]}/any-run` })).toBe(
+      'skipped',
+    );
+    expect(await activities.deliverRow({ id: row._id, owner: `${deliveries[0]}/any-run` })).toEqual({
+      outcome: 'skipped',
+    });
+    // Nor does the recovery sweep find anything left to send.
+    expect(await dispatch()).toMatchObject({ sent: 0 });
     expect(mails()).toEqual(expected);
   });
 
@@ -378,10 +406,15 @@ describe('a failing channel', () => {
         kind: 'chaseNotice',
         to: ['unitLeader'],
       });
-      await activities.notifyStep(notice);
-      const first = await dispatch();
-      expect(first).toMatchObject({ sent: 2, retrying: 1 }); // inbox and e-mail went out
+      // Inbox and e-mail went out at once; the SMS is left to retry (here: by the sweep).
+      const plan = await activities.notifyStep(notice);
+      expect(plan.rows).toEqual([`${notice.key}:housing-leader:sms`]);
       expect(mailsFor(notice.key)).toHaveLength(1);
+      expect((await rowsOf(notice.key)).map((r) => `${r.channel}:${r.status}`)).toEqual([
+        'email:sent',
+        'inbox:sent',
+        'sms:pending',
+      ]);
 
       const sms = async () => (await rowsOf(notice.key)).find((r) => r.channel === 'sms')!;
       for (let round = 0; round < 20 && (await sms()).status !== 'failed'; round++) {
@@ -458,7 +491,8 @@ describe('the daily digest', () => {
       rows: 5,
     });
     expect(await runDigest('2026-10-08T09:00:00+08:00')).toMatchObject({ rows: 0 }); // a second run adds nothing
-    await dispatch();
+    // The digest workflow hands its rows to a delivery workflow: no dispatcher run is needed.
+    await until(() => mailsFor('digest:2026-10-08').length >= 2, 'the digests did not arrive');
 
     const mails = mailsFor('digest:2026-10-08');
     expect(mails.map((m) => m.to[0]).sort()).toEqual([
@@ -781,8 +815,13 @@ describe('the schedules', () => {
       await ensureSchedules(stack.temporal, queue, '09:00');
       await ensureSchedules(stack.temporal, queue, '08:45'); // a second worker start, new digest time
       const dispatcher = await stack.temporal.schedule.getHandle(ids.dispatch).describe();
-      expect(dispatcher.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
-      expect(dispatcher.action).toMatchObject({ workflowType: 'dispatchOutbox', taskQueue: queue });
+      // The recovery sweep: messages go out on their own workflows' timers, so it runs seldom.
+      expect(dispatcher.spec.intervals).toEqual([expect.objectContaining({ every: 15 * 60_000 })]);
+      expect(dispatcher.action).toMatchObject({
+        workflowType: 'dispatchOutbox',
+        taskQueue: queue,
+        args: [{ graceMs: 60_000 }],
+      });
       const digest = await stack.temporal.schedule.getHandle(ids.digest).describe();
       expect(digest.spec.timezone).toBe('Asia/Shanghai');
       expect(digest.spec.calendars).toEqual([
@@ -799,5 +838,113 @@ describe('the schedules', () => {
           .delete()
           .catch(() => {});
     }
+  });
+});
+
+describe('delivery when due, by the workflow that waits for it', () => {
+  const smsRows = (notice: string, count: number, deliverAt: Date) =>
+    Array.from({ length: count }, (_, i) => ({
+      _id: `${notice}:person-${i}:sms`,
+      notice,
+      kind: 'test',
+      recipient: `person-${i}`,
+      recipientName: '测试',
+      channel: 'sms' as const,
+      address: { phone: '13800000000' },
+      subject: 's',
+      text: 't',
+      link: 'l',
+      urgent: false,
+      deliverAt,
+    }));
+  const deliver = (plan: { notice: string; rows: string[]; deliverAt: number }) =>
+    stack.temporal.workflow.execute<typeof deliverNotice>('deliverNotice', {
+      workflowId: deliveryWorkflowId(plan.notice),
+      taskQueue: stack.taskQueue,
+      args: [plan],
+    });
+
+  it('sleeps until deliverAt (the next office-hours start) and sends then, not before', async () => {
+    const notice = `held-${Date.now()}`;
+    const deliverAt = Date.now() + 3_000;
+    const rows = smsRows(notice, 2, new Date(deliverAt));
+    await enqueueOutbox(stack.store, rows);
+    const result = deliver({ notice, rows: rows.map((r) => r._id), deliverAt });
+    await sleep(deliverAt - Date.now() - 500);
+    expect(requestsFor('/sms', notice)).toEqual([]);
+    await until(() => requestsFor('/sms', notice).length === 2, 'the held messages did not go out');
+    expect(Date.now()).toBeGreaterThanOrEqual(deliverAt);
+    expect(Date.now() - deliverAt).toBeLessThan(3_000);
+    expect(await result).toMatchObject({ sent: 2, failed: 0, retrying: 0, unfinished: 0 });
+    expect(await stack.store.outboxDue.countDocuments({ _id: { $in: rows.map((r) => r._id) } })).toBe(0);
+  });
+
+  it("retries a failing channel on its timers with the row's backoff, then marks it failed", async () => {
+    http.fail('/sms');
+    try {
+      const notice = stepNotice('proposal-2026-0004', at('2026-10-09T09:00:00+08:00'), {
+        step: 'chaseNotice',
+        kind: 'chaseNotice',
+        to: ['unitLeader'],
+      });
+      // The step's activity sent inbox and e-mail and made the SMS's first attempt; the rest is the workflow's.
+      const plan = await activities.notifyStep(notice);
+      const smsId = `${notice.key}:housing-leader:sms`;
+      expect(plan.rows).toEqual([smsId]);
+      const first = await stack.store.outbox.findById(smsId).lean<OutboxRow>();
+      expect(first).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(plan.deliverAt).toBe(first!.nextAttemptAt.getTime()); // the row's backoff
+      expect(await deliver(plan)).toEqual({ sent: 0, retrying: 1, failed: 1, skipped: 0, unfinished: 0 });
+      const sms = await stack.store.outbox.findById(smsId).lean<OutboxRow>();
+      expect(sms).toMatchObject({
+        status: 'failed',
+        attempts: 3,
+        lastError: expect.stringContaining('HTTP 500'),
+      });
+      expect(mailsFor(notice.key)).toHaveLength(1);
+      const tries = requestsFor('/sms', notice.key);
+      expect(tries).toHaveLength(3);
+      expect(new Set(tries.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+      expect(await stack.store.outboxDue.countDocuments({ _id: { $in: plan.rows } })).toBe(0);
+    } finally {
+      http.recover('/sms');
+    }
+  });
+
+  it('never sends one row twice when deliveries and the sweep reach for it at once', async () => {
+    const notice = `contended-${Date.now()}`;
+    const rows = smsRows(notice, 20, new Date(Date.now() - 1_000));
+    await enqueueOutbox(stack.store, rows);
+    const ids = rows.map((r) => r._id);
+    // Three delivery activities per row, of three owners, and a sweep, all at once.
+    const [outcomes] = await Promise.all([
+      Promise.all(ids.flatMap((id) => ['a', 'b', 'c'].map((o) => activities.deliverRow({ id, owner: o })))),
+      dispatch(),
+    ]);
+    const received = requestsFor('/sms', notice).map((r) => String(r.headers['idempotency-key']));
+    expect(received.sort()).toEqual([...ids].sort()); // each once
+    expect(outcomes.filter((o) => o.outcome === 'sent').length).toBeLessThanOrEqual(20);
+    expect((await rowsOf(notice)).map((r) => r.status)).toEqual(ids.map(() => 'sent'));
+    // Its delivery workflow, coming late, finds them sent.
+    expect(await deliver({ notice, rows: ids, deliverAt: Date.now() })).toMatchObject({ skipped: 20 });
+  });
+
+  it('leaves rows written before the due index to the sweep, which finds them once', async () => {
+    // As the every-minute dispatcher's outbox had them: a row, no due-index entry.
+    const [legacy] = smsRows(`legacy-${Date.now()}`, 1, new Date(Date.now() - 60_000));
+    await stack.store.outbox.create({
+      ...legacy,
+      status: 'pending',
+      attempts: 0,
+      claims: 0,
+      nextAttemptAt: legacy.deliverAt,
+      createdAt: new Date(),
+    });
+    await dispatch();
+    expect(requestsFor('/sms', legacy.notice)).toEqual([]); // the index was completed before: not seen
+    await stack.store.outboxClaims.deleteOne({ _id: '@due-index' }); // a database from before the index
+    await dispatch();
+    expect(requestsFor('/sms', legacy.notice)).toHaveLength(1);
+    expect(await stack.store.outboxClaims.exists({ _id: '@due-index' })).toBeTruthy();
   });
 });
