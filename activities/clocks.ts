@@ -1,43 +1,19 @@
-import type { ClockSnapshot, StepKind } from '../domain/ladder';
+import type { ClockSnapshot } from '../domain/ladder';
 import { parseProposalNumber } from '../domain/proposal-number';
 import { summarizeClock } from '../domain/proposal-summary';
 import { itemRowIds, itemScope, type ClockRow } from '../store/items';
-import { upsertNewer } from '../store/mongo';
 import { openClockChange, openWork } from '../store/open-work';
 import { proposalViews, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
 import { timelineActivities, type TimelineInput } from './timeline';
 
-const escalationRank: StepKind[] = ['reminder', 'chaseNotice', 'supervisionEscalation', 'publicNotice'];
-
-/** Writes clock snapshots into the read model, newest revision wins. */
+/**
+ * Writes a clock snapshot into the views, newest revision wins: the item's page, the open work while
+ * it runs, and for a proposal its session year (lists and statistics).
+ */
 export function clockProjection({ store }: ActivityDeps) {
   return async function projectClock(clock: ClockSnapshot): Promise<void> {
-    const fired = clock.plan.steps.filter((s) => clock.fired.includes(s.step));
-    const next = clock.plan.steps.find((s) => !clock.fired.includes(s.step));
-    const escalation = fired
-      .map((s) => s.kind)
-      .filter((kind) => kind !== 'reminder')
-      .sort((a, b) => escalationRank.indexOf(b) - escalationRank.indexOf(a))[0];
-    const doc = {
-      itemId: clock.itemId,
-      itemKind: clock.itemKind,
-      clockId: clock.id,
-      code: clock.code,
-      label: clock.label,
-      responsible: clock.responsible,
-      generation: clock.generation,
-      status: clock.status,
-      overdue: clock.overdue,
-      startedAt: new Date(clock.startedAt),
-      dueAt: new Date(clock.plan.deadline.dueAt),
-      due: clock.plan.deadline.due,
-      deadline: clock.plan.deadline,
-      fired: clock.fired,
-      escalation: escalation ?? null,
-      nextStepAt: next && clock.status === 'running' ? new Date(next.at) : null,
-      closedAt: clock.closedAt ? new Date(clock.closedAt) : null,
-    };
+    const summary = summarizeClock(clock);
     const row: ClockRow = {
       clockId: clock.id,
       code: clock.code,
@@ -46,19 +22,20 @@ export function clockProjection({ store }: ActivityDeps) {
       status: clock.status,
       startedAt: clock.startedAt,
       overdue: clock.overdue,
-      escalation: escalation ?? null,
+      escalation: summary.escalation,
+      fired: clock.fired,
+      nextStepAt: summary.nextStepAt,
       deadline: clock.plan.deadline,
     };
-    const change = { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row };
-    await store.views.put(itemScope(clock.itemId), [change]);
-    await store.views.put(openWork, [openClockChange(clock)]);
+    await store.views.put(itemScope(clock.itemId), [
+      { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row },
+    ]);
     const number = clock.itemKind === 'proposal' ? parseProposalNumber(clock.itemId) : undefined;
     if (number)
       await proposalViews.put(store.views, number.sessionYear, [
-        { ...change, id: yearRowIds.clock(clock.itemId, clock.id), value: summarizeClock(clock) },
+        { id: yearRowIds.clock(clock.itemId, clock.id), revision: clock.revision, value: summary },
       ]);
-    // Last: who waits for this document finds the views already written.
-    await upsertNewer(store.clocks, `${clock.itemId}:${clock.id}`, clock.revision, doc);
+    await store.views.put(openWork, [openClockChange(clock)]);
   };
 }
 

@@ -12,27 +12,17 @@ import { deliveryTime, officeHoursOf } from '../domain/office-hours';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
 import { directory } from '../store/directory';
+import { readOpenWork } from '../store/open-work';
 import { currentPolicy } from '../store/policy';
 import type { ActivityDeps } from './deps';
 import { addressees, delivery, rowsFor, type DeliveryPlan } from './outbox';
 
-/** Running clocks from the read model, as the digest reads them. */
+/** Running clocks from the open-work view, as the digest reads them. */
 async function runningClocks(store: Store): Promise<DigestClock[]> {
-  const docs = await store.clocks.find({ status: 'running' }).lean();
-  return docs.map((doc) => ({
-    itemId: doc.itemId,
-    clockId: doc.clockId,
-    code: doc.code,
-    label: doc.label,
-    due: doc.due,
-    dueAt: doc.dueAt.getTime(),
-    overdue: doc.overdue,
-    escalation: (doc.escalation ?? null) as DigestClock['escalation'],
-    startedAt: doc.startedAt.getTime(),
-    responsible: {
-      unitId: doc.responsible?.unitId ?? undefined,
-      groupId: doc.responsible?.groupId ?? undefined,
-    },
+  return (await readOpenWork(store)).clocks.map((c) => ({
+    ...c,
+    escalation: c.escalation as DigestClock['escalation'],
+    responsible: { unitId: c.responsible?.unitId, groupId: c.responsible?.groupId },
   }));
 }
 

@@ -110,6 +110,7 @@ async function loadReadModel(store: Store, count: number) {
           due: new Date(dueAt).toISOString().slice(0, 10),
           dueAt,
           escalation: i % 8 === 0 ? 'chaseNotice' : null,
+          nextStepAt: null,
         };
         rows.push({ id: yearRowIds.clock(number, clock.clockId), revision: 1, value: clock });
       }

@@ -52,6 +52,8 @@ export interface ClockSummary {
   due: string;
   dueAt: number;
   escalation: string | null;
+  /** When its next ladder step is planned; null once it stopped or nothing is left to fire. */
+  nextStepAt: number | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -118,6 +120,10 @@ export function summarizeClock(clock: ClockSnapshot): ClockSummary {
     escalation: highestEscalation(
       clock.plan.steps.filter((s) => clock.fired.includes(s.step)).map((s) => s.kind),
     ),
+    nextStepAt:
+      clock.status === 'running'
+        ? (clock.plan.steps.find((s) => !clock.fired.includes(s.step))?.at ?? null)
+        : null,
   };
 }
 

@@ -3,7 +3,6 @@
  * inside FerretDB v1's subset so the same code runs on real MongoDB.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { clockModel } from './clocks';
 import { counterModels } from './counters';
 import { directoryModels } from './directory';
 import { followUpModel } from './follow-ups';
@@ -19,22 +18,6 @@ export async function connectStore(uri: string): Promise<Store> {
   return createStore(conn);
 }
 
-const timelineSchema = new Schema(
-  {
-    /** The idempotency key (workflow id + step), so that recording looks up no more than an `_id`. */
-    _id: { type: String, required: true },
-    /** The same key (entries before it became the `_id` had ObjectIds): a retry never writes twice. */
-    key: { type: String, required: true, unique: true },
-    itemId: { type: String, required: true, index: true },
-    at: { type: Date, required: true },
-    kind: { type: String, required: true },
-    label: { type: String, required: true },
-    actor: { type: String },
-    data: { type: Schema.Types.Mixed },
-  },
-  { versionKey: false },
-);
-
 const calendarYearSchema = new Schema(
   {
     year: { type: Number, required: true, unique: true },
@@ -49,11 +32,9 @@ const calendarYearSchema = new Schema(
 export function createStore(conn: Connection) {
   return {
     conn,
-    timeline: conn.model('TimelineEntry', timelineSchema, 'timeline'),
     calendarYears: conn.model('CalendarYear', calendarYearSchema, 'calendar_years'),
     ...directoryModels(conn),
     policies: policyModel(conn),
-    clocks: clockModel(conn),
     ...proposalModels(conn),
     ...counterModels(conn),
     ...outboxModels(conn),

@@ -32,6 +32,9 @@ export interface ClockRow {
   startedAt: number;
   overdue: boolean;
   escalation: string | null;
+  /** Ladder steps fired so far, and when the next is planned (null when none is left or it stopped). */
+  fired: string[];
+  nextStepAt: number | null;
   deadline: Deadline;
 }
 

@@ -1,11 +1,11 @@
 /**
  * Open work across every lifecycle, in one view: the items still awaiting somebody and the clocks
- * still running. The guarantee and its ledger read it; a row leaves when its item closes or its clock
- * stops, so the view's size follows the open work, not the archive.
+ * still running. The guarantee, its ledger and the secretaries' digests read it; a row leaves when its
+ * item closes or its clock stops, so the view's size follows the open work, not the archive.
  */
 import type { GuaranteeClock, GuaranteeItem } from '../domain/guarantee';
 import type { ClockSnapshot } from '../domain/ladder';
-import { highestEscalation } from '../domain/statistics';
+import { summarizeClock } from '../domain/proposal-summary';
 import type { Store } from './index';
 import { hashChunks, type RowChange, type Scope } from './views';
 
@@ -21,7 +21,9 @@ export interface OpenClock extends GuaranteeClock {
   code: string;
   label: string;
   responsible: ClockSnapshot['responsible'];
+  due: string;
   dueAt: number;
+  startedAt: number;
 }
 
 const itemRowId = (kind: string, itemId: string) => `${kind}|${itemId}`;
@@ -40,7 +42,7 @@ export const openItemChange = (
 
 /** A clock's row: present while it runs. */
 export function openClockChange(clock: ClockSnapshot): RowChange {
-  const next = clock.plan.steps.find((s) => !clock.fired.includes(s.step));
+  const { escalation, nextStepAt } = summarizeClock(clock);
   const value: OpenClock = {
     itemId: clock.itemId,
     itemKind: clock.itemKind,
@@ -49,11 +51,11 @@ export function openClockChange(clock: ClockSnapshot): RowChange {
     label: clock.label,
     responsible: clock.responsible,
     overdue: clock.overdue,
-    escalation: highestEscalation(
-      clock.plan.steps.filter((s) => clock.fired.includes(s.step)).map((s) => s.kind),
-    ),
-    nextStepAt: next?.at ?? null,
+    escalation,
+    nextStepAt,
+    due: clock.plan.deadline.due,
     dueAt: clock.plan.deadline.dueAt,
+    startedAt: clock.startedAt,
   };
   return {
     id: `${itemRowId(clock.itemKind, clock.itemId)}|clock|${clock.id}`,

@@ -66,8 +66,9 @@ test('every step fires once, in order, across continue-as-new, and is recorded o
     expect(late).toBeLessThan(2_000);
   }
   // The read model holds the last state, whatever order retried snapshots arrived in.
-  expect(await stack.store.clocks.findById(`${workflowId}:drill`).lean()).toMatchObject({
-    itemKind: 'drill',
+  const [drill] = (await readItem(stack.store, workflowId)).clocks;
+  expect(drill).toMatchObject({
+    clockId: 'drill',
     code: 'signFor',
     status: 'met',
     overdue: true,

@@ -6,6 +6,7 @@
 import { addDays } from '../../domain/time';
 import { currentSessionYear } from '../../domain/proposal-number';
 import { proposalApi, type ProposalApi } from '../helpers/proposal-api';
+import { readItem } from '../../store/items';
 import { startStack, type Stack } from '../helpers/stack';
 import { guarantee } from '../../store/guarantee';
 import { findSummary } from '../../store/proposals';
@@ -234,7 +235,7 @@ describe('the main path: create → co-sign → file → assign → sign → con
     ]);
     const ats = detail.timeline.map((e: { at: string }) => e.at);
     expect([...ats].sort()).toEqual(ats);
-    const clocks = await stack.store.clocks.find({ itemId: id }).lean();
+    const { clocks } = await readItem(stack.store, id);
     expect(clocks.filter((c) => c.status === 'running')).toEqual([]);
     expect(clocks.find((c) => c.clockId === `reply:${housing}`)).toMatchObject({
       status: 'met',

@@ -53,7 +53,7 @@ export function presentState(state: ProposalState, policy: Policy, unitNames: Ma
 }
 
 /** A clock as both sources describe it: the workflow's table (live) and the item's view (final). */
-type ClockFacts = Omit<ClockRow, 'status'>;
+type ClockFacts = Omit<ClockRow, 'status' | 'fired' | 'nextStepAt'>;
 
 const fromState = (c: ClockState): ClockFacts => ({
   ...c,
