@@ -86,9 +86,28 @@ function cursorOf(store: Store, name: string): Cursor {
   return cursor;
 }
 
-/** The counter's stored value (0 for a new counter): where every process's next value starts at the least. */
-export const readCounter = async (store: Store, name: string): Promise<number> =>
-  (await store.counters.findById(name).lean<{ seq: number }>())?.seq ?? 0;
+// Reads of a counter in flight, by store and name.
+const reads = new WeakMap<Store, Map<string, Promise<number>>>();
+
+/**
+ * The counter's stored value (0 for a new counter): where every process's next value starts at the
+ * least. Callers that ask while a read is in flight share it: any recent value is a valid floor, the
+ * claims decide.
+ */
+export function readCounter(store: Store, name: string): Promise<number> {
+  const byName = reads.get(store) ?? new Map<string, Promise<number>>();
+  reads.set(store, byName);
+  const inFlight = byName.get(name);
+  if (inFlight) return inFlight;
+  const read = store.counters
+    .findById(name)
+    .lean<{ seq: number }>()
+    .then((doc) => doc?.seq ?? 0);
+  byName.set(name, read);
+  const done = () => void byName.delete(name);
+  read.then(done, done);
+  return read;
+}
 
 /**
  * The next value of counter `name` (1 for a new counter), unique even under contention: one read of the
