@@ -7,6 +7,8 @@
  * The sections run interleaved, in BENCH_ROUNDS rounds whose order rotates, and each rate is its
  * count over its summed time: the machine's other load and the worker's backlog (the workflows every
  * section starts run their first steps meanwhile) fall on all of them alike, not on whichever ran last.
+ * An unmeasured warm-up of each section (2 × BENCH_CONCURRENCY) comes first, so that no section is
+ * measured against a worker with nothing to do yet.
  */
 import { createProposal } from '../api/routes/proposals/create';
 import { defaultPolicy } from '../domain/policy';
@@ -34,7 +36,9 @@ interface Section {
 
 export async function creationThroughput({ deps, base, token, taskQueue }: BenchStack) {
   const member = await token('member-zhang', ['member']);
-  say(`creating ${CREATE} proposals each way, ${CONCURRENCY} at a time, in ${ROUNDS} interleaved rounds…`);
+  say(
+    `creating ${CREATE} proposals each way (after ${2 * CONCURRENCY} to warm up), ${CONCURRENCY} at a time, in ${ROUNDS} interleaved rounds…`,
+  );
   const draft = { ...createBody, leadProposerId: 'member-zhang' };
   let accepted = 0; // 202: only a retry under a key reads the workflow (none here: every key is new)
   const caller = { id: 'member-zhang', roles: ['member' as const] };
@@ -72,13 +76,15 @@ export async function creationThroughput({ deps, base, token, taskQueue }: Bench
       await createProposal(deps, caller, { ...createBody, sessionYear: 2092 }, `b-${i}`);
     }),
   ];
+  const warmUp = 2 * CONCURRENCY;
+  for (const s of sections) await rate(warmUp, CONCURRENCY, (i) => s.op(i));
   for (let round = 0; round < ROUNDS; round++) {
     const count = Math.floor((CREATE * (round + 1)) / ROUNDS) - Math.floor((CREATE * round) / ROUNDS);
     const order = sections.map((_, k) => sections[(k + round) % sections.length]);
     const figures: string[] = [];
     for (const s of order) {
       const first = s.done;
-      const perSecond = await rate(count, CONCURRENCY, (i) => s.op(first + i));
+      const perSecond = await rate(count, CONCURRENCY, (i) => s.op(warmUp + first + i));
       s.done += count;
       s.seconds += count / perSecond;
       figures.push(`${s.name} ${perSecond.toFixed(1)}`);
