@@ -82,10 +82,10 @@ export function directory<C extends DirectoryCollection>(store: Store, collectio
       return (await model.exists({ _id: id })) !== null;
     },
 
-    /** The records among `ids` that exist. */
+    /** The records among `ids` that exist, each read by `_id` (FerretDB v1 scans for `$in`). */
     async some(ids: string[]): Promise<R[]> {
-      if (ids.length === 0) return [];
-      return (await model.find({ _id: { $in: ids } }).lean()).map(toRecord);
+      const docs = await Promise.all([...new Set(ids)].map((id) => model.findById(id).lean()));
+      return docs.filter((doc) => doc !== null).map(toRecord);
     },
 
     /** Inserts a new record; false when one with that id already exists. */
