@@ -168,7 +168,7 @@ export function delivery(deps: ActivityDeps) {
   const settings = notificationDeps(deps);
 
   /** Sends a row its owner holds and records the outcome (see `deliverOutbox`). */
-  async function send(row: OutboxRow): Promise<RowDelivery> {
+  async function send(row: OutboxRow, { indexed = true } = {}): Promise<RowDelivery> {
     const sender = settings.senders[row.channel];
     try {
       if (!sender) throw new Error(`channel ${row.channel} is not configured on this worker`);
@@ -185,7 +185,7 @@ export function delivery(deps: ActivityDeps) {
         ? { outcome: 'failed' }
         : { outcome: 'retrying', at: retryAt.getTime() };
     }
-    await markSent(store, row._id, row.claimedBy!);
+    await markSent(store, row, { indexed });
     return { outcome: 'sent' };
   }
 
@@ -224,15 +224,21 @@ export function delivery(deps: ActivityDeps) {
   ): Promise<{ inserted: number; plan: DeliveryPlan }> {
     const now = Date.now();
     if (notice.deliverAt > now) return enqueue(notice, rows);
-    const claim = { owner, leaseUntil: new Date(now + settings.leaseMs) };
+    const claim = {
+      owner,
+      leaseUntil: new Date(now + settings.leaseMs),
+      // The in-app inbox is the row itself: written sent, it is delivered.
+      delivered: (row: NewOutboxRow) => row.channel === 'inbox' && settings.senders.inbox === inboxSender,
+    };
     const written = new Map(
       (await writeOutbox(store, rows, new Date(now), claim)).map((row) => [row._id, row]),
     );
     // A row written now is held as written; one written by an earlier attempt is claimed (or found held).
     const settled = await Promise.allSettled(
-      rows.map((row) => {
+      rows.map(async (row): Promise<RowDelivery> => {
         const fresh = written.get(row._id);
-        return fresh ? send(fresh) : deliverRow({ id: row._id, owner });
+        if (fresh?.status === 'sent') return { outcome: 'sent' };
+        return fresh ? send(fresh, { indexed: false }) : deliverRow({ id: row._id, owner });
       }),
     );
     const failure = settled.find((s) => s.status === 'rejected');

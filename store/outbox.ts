@@ -93,8 +93,9 @@ const claimSchema = new Schema(
 );
 
 /**
- * The due index: one small document per row not yet finally delivered (`_id` = the row's key, `at` =
- * when it is next due), deleted when the row is sent or failed. The recovery sweep reads this
+ * The due index: one small document per row waiting for delivery (`_id` = the row's key, `at` = when it
+ * is next due): written with a pending row, kept while it is retried, deleted once it is sent or failed.
+ * (A row its writer sends at once has none: see `writeOutbox`.) The recovery sweep reads this
  * collection instead of the outbox: on FerretDB v1 any filter but `_id` decodes every document of a
  * collection, and this one holds only what is still on its way, not the outbox's whole history.
  */
@@ -146,35 +147,36 @@ export async function enqueueOutbox(store: Store, rows: NewOutboxRow[], now = ne
 /**
  * Inserts the rows that are not there yet and returns those it inserted, as stored. With `claim`, rows
  * due by `now` are written already claimed by its owner until its `leaseUntil` (inserting the row is as
- * exclusive as inserting a claim key), for the writer to send at once. The due index is written first:
- * a crash in between leaves an entry without a row (dropped when next looked at), never a row that
- * nothing would deliver.
+ * exclusive as inserting a claim key), for the writer to send at once; or, when `claim.delivered` says
+ * writing them delivers them (the in-app inbox), written sent. Rows written pending get their due-index
+ * entries first: a crash in between leaves an entry without a row (dropped when next looked at), never
+ * a row that nothing would deliver. Rows written claimed get none (two writes fewer per message, which
+ * a burst of reminders queues for on SQLite's one write lock): the writing activity sends them, and
+ * Temporal retries it, as the same owner, until it has; a failed send adds the entry with its retry.
  */
 export async function writeOutbox(
   store: Store,
   rows: NewOutboxRow[],
   now = new Date(),
-  claim?: { owner: string; leaseUntil: Date },
+  claim?: { owner: string; leaseUntil: Date; delivered?: (row: NewOutboxRow) => boolean },
 ): Promise<OutboxRow[]> {
-  await insertAllOnce(
-    store.outboxDue,
-    rows.map((row) => ({ _id: row._id, at: row.deliverAt })),
-  );
+  const state = (row: NewOutboxRow) => {
+    if (!claim || row.deliverAt.getTime() > now.getTime()) return { status: 'pending' as const, claims: 0 };
+    if (claim.delivered?.(row)) return { status: 'sent' as const, claims: 0, sentAt: now };
+    const { owner: claimedBy, leaseUntil } = claim;
+    return { status: 'sending' as const, claims: 1, claimedBy, leaseUntil };
+  };
   const fresh = rows.map((row): OutboxRow => ({
     ...row,
-    status: 'pending',
     attempts: 0,
-    claims: 0,
     nextAttemptAt: row.deliverAt,
     createdAt: now,
-    ...(claim &&
-      row.deliverAt.getTime() <= now.getTime() && {
-        status: 'sending',
-        claims: 1,
-        claimedBy: claim.owner,
-        leaseUntil: claim.leaseUntil,
-      }),
+    ...state(row),
   }));
+  await insertAllOnce(
+    store.outboxDue,
+    fresh.filter((row) => row.status === 'pending').map((row) => ({ _id: row._id, at: row.deliverAt })),
+  );
   const inserted = await insertAllOnce(store.outbox, fresh);
   return fresh.filter((row) => inserted.has(row._id));
 }
@@ -286,15 +288,32 @@ export async function claimedRow(store: Store, id: string, owner: string): Promi
 
 const released = { claimedBy: '', leaseUntil: '' };
 
+/** More than the clocks of two workers may differ. */
+const clockSkewMs = 60_000;
+
 /**
- * Records row `id` sent, if `owner` still holds it; then drops its due-index entry. Read and written by
- * `_id` (a filter on status and owner would make FerretDB decode the whole outbox); the claim key, not
- * this check, keeps two dispatchers from sending at once.
+ * Whether `row`'s owner still holds it: surely while the lease it claimed has more than a minute to run
+ * (nobody may take a row before its lease ends), else as stored.
  */
-export async function markSent(store: Store, id: string, owner: string, now = new Date()): Promise<void> {
-  if (!(await claimedRow(store, id, owner))) return;
-  await store.outbox.updateOne({ _id: id }, { $set: { status: 'sent', sentAt: now }, $unset: released });
-  await store.outboxDue.deleteOne({ _id: id });
+async function stillHeld(store: Store, row: OutboxRow, now: Date): Promise<boolean> {
+  if (row.leaseUntil && row.leaseUntil.getTime() - now.getTime() > clockSkewMs) return true;
+  return (await claimedRow(store, row._id, row.claimedBy!)) !== undefined;
+}
+
+/**
+ * Records `row` sent, if its owner still holds it; then drops its due-index entry (`indexed: false`: it
+ * was written claimed, without one). Written by `_id` (a
+ * filter on status and owner would make FerretDB decode the whole outbox); the claim key, not this
+ * check, keeps two dispatchers from sending at once.
+ */
+export async function markSent(
+  store: Store,
+  row: OutboxRow,
+  { now = new Date(), indexed = true }: { now?: Date; indexed?: boolean } = {},
+): Promise<void> {
+  if (!(await stillHeld(store, row, now))) return;
+  await store.outbox.updateOne({ _id: row._id }, { $set: { status: 'sent', sentAt: now }, $unset: released });
+  if (indexed) await store.outboxDue.deleteOne({ _id: row._id });
 }
 
 /** Records a failed attempt: back to pending at `retryAt`, or finally failed when there is none. */
@@ -303,9 +322,10 @@ export async function markAttemptFailed(
   row: OutboxRow,
   error: string,
   retryAt: Date | undefined,
+  now = new Date(),
 ): Promise<OutboxStatus> {
   const status: OutboxStatus = retryAt ? 'pending' : 'failed';
-  if (!(await claimedRow(store, row._id, row.claimedBy!))) return status;
+  if (!(await stillHeld(store, row, now))) return status;
   await store.outbox.updateOne(
     { _id: row._id },
     {
