@@ -21,8 +21,11 @@ import { loadNotifyConfig } from '../../notify.config';
 import { saveCalendarYear } from '../../store/calendar';
 import { seedDemoDirectory } from '../../store/demo';
 import { directory } from '../../store/directory';
+import { readItem } from '../../store/items';
+import { openWork, readOpenWork, type OpenClock } from '../../store/open-work';
 import { claimDue, enqueueOutbox, type OutboxRow } from '../../store/outbox';
 import { savePreferences } from '../../store/preferences';
+import type { Row } from '../../store/views';
 import type { clockDrill } from '../../workflows/clock-drill';
 import type { ClockTable } from '../../workflows/clocks';
 import type { dailyDigest } from '../../workflows/digest';
@@ -209,10 +212,9 @@ describe('a ladder step', () => {
   });
 
   it('is still recorded in the timeline and the clock read model', async () => {
-    expect(await stack.store.timeline.countDocuments({ key: notice.key })).toBe(1);
-    expect(await stack.store.clocks.findById('proposal-2026-0001:reply').lean()).toMatchObject({
-      fired: ['reminder-1wd'],
-    });
+    const { timeline, clocks } = await readItem(stack.store, 'proposal-2026-0001');
+    expect(timeline.filter((entry) => entry.key === notice.key)).toHaveLength(1);
+    expect(clocks.find((c) => c.clockId === 'reply')).toMatchObject({ fired: ['reminder-1wd'] });
   });
 });
 
@@ -434,41 +436,49 @@ describe('a failing channel', () => {
 });
 
 describe('the daily digest', () => {
-  const clock = (itemId: string, due: string, extra: Record<string, unknown> = {}) => ({
-    _id: `${itemId}:reply`,
+  /** A running clock as the open-work view holds it (what the digest reads). */
+  const clock = (itemId: string, due: string, extra: Partial<OpenClock> = {}): OpenClock => ({
     itemId,
     itemKind: 'proposal',
     clockId: 'reply',
     code: 'reply',
     label: '书面答复',
     responsible: { unitId: 'unit-housing' },
-    revision: 1,
-    generation: 1,
-    status: 'running',
     overdue: false,
-    startedAt: new Date('2026-09-01T02:00:00Z'),
-    dueAt: new Date(endOfDay(due)),
-    due,
-    deadline: {},
-    fired: [],
     escalation: null,
+    nextStepAt: null,
+    due,
+    dueAt: endOfDay(due),
+    startedAt: Date.parse('2026-09-01T02:00:00Z'),
     ...extra,
   });
+  const rowId = (c: OpenClock) => `${c.itemKind}|${c.itemId}|clock|${c.clockId}`;
 
   beforeAll(async () => {
-    // Only this section's clocks: the steps notified above left theirs in the read model too.
-    await stack.store.clocks.deleteMany({ itemId: { $regex: '^proposal-' } });
-    await stack.store.clocks.insertMany([
-      clock('d-chased', '2026-09-20', { overdue: true, escalation: 'chaseNotice', fired: ['chaseNotice'] }),
+    // Only this section's clocks: the steps notified above left theirs in the open-work view too.
+    const { clocks } = await readOpenWork(stack.store);
+    await stack.store.views.put(
+      openWork,
+      clocks
+        .filter((c) => c.itemId.startsWith('proposal-'))
+        .map((c) => ({ id: rowId(c), revision: (c as Row<OpenClock>)._r + 1, value: null })),
+    );
+    const seeded = [
+      clock('d-chased', '2026-09-20', { overdue: true, escalation: 'chaseNotice' }),
       clock('d-soon', '2026-10-13'),
       clock('d-later', '2026-11-30'),
-      {
-        ...clock('d-new', '2026-10-09', { code: 'signFor', clockId: 'signFor', label: '签收' }),
-        _id: 'd-new:signFor',
-        startedAt: new Date('2026-10-01T07:00:00Z'),
-      },
+      clock('d-new', '2026-10-09', {
+        code: 'signFor',
+        clockId: 'signFor',
+        label: '签收',
+        startedAt: Date.parse('2026-10-01T07:00:00Z'),
+      }),
       clock('d-letter', '2026-10-12', { itemKind: 'followUp', responsible: { groupId: 'group-ecology' } }),
-    ]);
+    ];
+    await stack.store.views.put(
+      openWork,
+      seeded.map((c) => ({ id: rowId(c), revision: 1, value: c })),
+    );
     await savePreferences(stack.store, 'committee-secretary', { channels: [], digest: false });
   });
 
