@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
-import { loadEnv } from './config';
+import { ConfigError, loadEnv } from './config';
 import { searchAttributeKeys } from './workflows/search-attributes';
 
 const cliType: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool', TEXT: 'Text' };
@@ -37,6 +37,41 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   return { ...cfg, external: env.TEMPORAL_ADDRESS !== undefined };
+}
+
+/** A whole number written out: `z.coerce` would read an empty value as 0 (no cache at all). */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** The worker's share of one machine: see README § Benchmarks (open work). */
+export const defaultWorkerCacheSize = 1000;
+
+const workerSchema = z.object({
+  /** Workflows kept in the worker's sticky cache (0: none). More means fewer replays and more memory. */
+  HUIYIN_WORKER_CACHE_SIZE: wholeNumber(0, 1_000_000)
+    .refine((n) => n !== 1, 'must be 0 (no sticky cache) or at least 2')
+    .default(defaultWorkerCacheSize),
+  /** Workflow tasks the worker runs at once (SDK default 40); at most the cache size. */
+  HUIYIN_WORKER_WORKFLOW_TASKS: wholeNumber(2, 10_000).optional(),
+});
+
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
+
+/** How much the worker holds and runs at once; validated at start with a message naming the variable. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
+  const cfg = loadEnv(workerSchema, env);
+  const cache = cfg.HUIYIN_WORKER_CACHE_SIZE;
+  const tasks = cfg.HUIYIN_WORKER_WORKFLOW_TASKS;
+  if (tasks !== undefined && cache > 0 && tasks > cache)
+    throw new ConfigError(
+      `Invalid configuration:\n  HUIYIN_WORKER_WORKFLOW_TASKS: must not exceed HUIYIN_WORKER_CACHE_SIZE (${cache})`,
+    );
+  return cfg;
 }
 
 /** Connection options shared by the client (api/) and the worker's NativeConnection. */

@@ -3,12 +3,14 @@
  * `npm run bench -- create read` runs only the named sections.
  */
 import { creationThroughput } from './create';
+import { openWorkScale } from './open-work';
 import { readLatency } from './read';
 import { bench, type BenchStack } from './stack';
 
 const sections: Record<string, (stack: BenchStack) => Promise<void>> = {
   create: creationThroughput,
   read: readLatency,
+  'open-work': openWorkScale,
 };
 
 async function main() {

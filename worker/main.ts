@@ -6,14 +6,15 @@ import { loadAppConfig } from '../config';
 import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { connectStore } from '../store';
 import { seedCalendar } from '../store/calendar';
-import { connectionOptions, loadTemporalConfig } from '../temporal.config';
+import { connectionOptions, loadTemporalConfig, loadWorkerConfig } from '../temporal.config';
 import { createLogger } from '../infra/logger';
 import { ensureSchedules } from './schedules';
-import { createWorker } from './worker';
+import { createWorker, workerTuning } from './worker';
 
 async function main() {
   const app = loadAppConfig();
   const temporal = loadTemporalConfig();
+  const tuning = workerTuning(loadWorkerConfig());
   const log = createLogger(app.LOG_LEVEL).child({ component: 'worker' });
 
   const store = await connectStore(app.MONGODB_URI);
@@ -29,25 +30,31 @@ async function main() {
   );
 
   const connection = await NativeConnection.connect(connectionOptions(temporal));
-  const worker = await createWorker({
-    store,
-    connection,
-    namespace: temporal.TEMPORAL_NAMESPACE,
-    taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-    notifications: {
-      senders,
-      publicUrl: notify.publicUrl,
-      retry: notify.retry,
-      digestTime: notify.DIGEST_TIME,
+  const worker = await createWorker(
+    {
+      store,
+      connection,
+      namespace: temporal.TEMPORAL_NAMESPACE,
+      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      notifications: {
+        senders,
+        publicUrl: notify.publicUrl,
+        retry: notify.retry,
+        digestTime: notify.DIGEST_TIME,
+      },
     },
-  });
+    tuning,
+  );
   const client = new Client({
     connection: await Connection.connect(connectionOptions(temporal)),
     namespace: temporal.TEMPORAL_NAMESPACE,
   });
   await ensureSchedules(client, temporal.TEMPORAL_TASK_QUEUE, notify.DIGEST_TIME);
   await client.connection.close();
-  log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, address: temporal.TEMPORAL_ADDRESS }, 'worker ready');
+  log.info(
+    { taskQueue: temporal.TEMPORAL_TASK_QUEUE, address: temporal.TEMPORAL_ADDRESS, ...tuning },
+    'worker ready',
+  );
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT/SIGTERM
   } finally {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { WorkerConfig } from '../temporal.config';
 
 export const workflowsPath = require.resolve('../workflows');
 /** Prebuilt by `npm run build:workflows` (samples-typescript `production`); bundled at start when absent. */
@@ -11,6 +12,19 @@ export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+}
+
+/**
+ * The worker's tuning from its settings: how many workflows its sticky cache keeps (each evicted one is
+ * replayed from its history at its next task) and how many workflow tasks it runs at once.
+ */
+export function workerTuning(cfg: WorkerConfig): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: cfg.HUIYIN_WORKER_CACHE_SIZE,
+    ...(cfg.HUIYIN_WORKER_WORKFLOW_TASKS !== undefined
+      ? { maxConcurrentWorkflowTaskExecutions: cfg.HUIYIN_WORKER_WORKFLOW_TASKS }
+      : {}),
+  };
 }
 
 export async function createWorker(deps: WorkerDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
