@@ -59,6 +59,8 @@ export const shares = {
   extension: 0.08,
   extensionApproved: 0.75,
   replyLate: 0.15,
+  /** Of the late replies, those 20–60 working days late. */
+  replyVeryLate: 0.25,
   resultClass: { A: 45, B: 40, C: 15 },
   rehandleClass: { A: 35, B: 40, C: 25 },
   reclassify: 0.03,
@@ -604,7 +606,9 @@ export class ProposalActor {
    */
   private planReply(unit: string, rng: Rng, due: string, notBefore: number, forceLate = false) {
     const late = rng.chance(shares.replyLate) || forceLate;
-    let at = late ? this.t.aroundDue(due, rng.int(1, 15)) : this.t.aroundDue(due, -rng.int(1, 30));
+    // A late unit is mostly days late; some drag on for months (still overdue on the report date).
+    const lateBy = late ? (rng.chance(shares.replyVeryLate) ? rng.int(20, 60) : rng.int(1, 15)) : 0;
+    let at = late ? this.t.aroundDue(due, lateBy) : this.t.aroundDue(due, -rng.int(1, 30));
     if (at <= notBefore) at = this.t.workingDaysAfter(notBefore, 1);
     const key = `reply:${unit}:${due}`;
     this.once(key, at, async () => {
