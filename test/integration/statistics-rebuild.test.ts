@@ -425,11 +425,9 @@ test(`maintained statistics equal the from-scratch fold after a randomized run (
 
 /**
  * domain.md §7: 落实率 counts a commitment reported done only "while the reply's current class still opens
- * a follow-up — never above 100 %". The views count every done report whatever the class became (here a
- * class-B reply whose commitment is done, then reclassified A): 落实率 200 %. `test.failing` keeps the suite
- * green while this holds; when statistics.ts checks the class, this test fails — drop `.failing` then.
+ * a follow-up — never above 100 %": a class-B reply whose commitment is done, then reclassified A.
  */
-test.failing('a commitment done under a reply reclassified away from B does not count (§7)', async () => {
+test('a commitment done under a reply reclassified away from B does not count (§7)', async () => {
   // The first seed after this run's whose proposal has a reply (a deterministic search).
   let rng = createRng(seed);
   let h = history(rng, YEAR, 1, { outcome: 'handled' });

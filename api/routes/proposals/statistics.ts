@@ -63,16 +63,27 @@ const groupOf: Record<Grouping, (p: ProposalSummary, u: UnitSummary) => string |
 const addTo = <T>(map: Map<string | null, T>, key: string | null, empty: () => T, add: (t: T) => T) =>
   map.set(key, add(map.get(key) ?? empty()));
 
+/** What the figures depend on besides the rows: the policy's classes, and the caller's unit scope. */
+interface Counting {
+  adopted: string;
+  /** Result classes whose reply opens a follow-up (class B in the default scheme). */
+  followUpClasses: string[];
+  unitId?: string;
+}
+
 /**
  * Only replying units (lead, parallel) owe a reply: co-handlers send opinions and would dilute 办复率.
- * Clocks count when overdue now or when their ladder reached a chase notice or beyond.
+ * A commitment reported done counts only while the reply's current class still opens a follow-up
+ * (§7: 落实率 never above 100 %). Clocks count when overdue now or when their ladder reached a chase
+ * notice or beyond.
  */
-function tallyChunk(chunk: YearChunk, grouping: Grouping, adopted: string, unitId?: string): ChunkTallies {
+function tallyChunk(chunk: YearChunk, grouping: Grouping, { adopted, followUpClasses, unitId }: Counting) {
   const out: ChunkTallies = { flags: new Map(), clocks: new Map() };
   for (const { summary: p } of chunk.proposals) {
     for (const u of p.units) {
       if (u.role === 'coHandler' || (unitId && u.unitId !== unitId)) continue;
-      const commitmentDone = chunk.done.has(`${p.number}|${u.unitId}`) ? 1 : 0;
+      const stillOpensFollowUp = u.replied === 1 && followUpClasses.includes(u.resultClass ?? '');
+      const commitmentDone = stillOpensFollowUp && chunk.done.has(`${p.number}|${u.unitId}`) ? 1 : 0;
       addTo(out.flags, groupOf[grouping](p, u), emptyTally, (t) =>
         addFlags(t, { ...u, commitmentDone }, 1, adopted),
       );
@@ -124,11 +135,11 @@ export async function proposalStatistics(
   const unitId = seesEverything(caller) ? undefined : (caller.unitId ?? '-');
   const { policy } = await currentPolicy(store);
   const adopted = adoptedClass(policy);
+  const followUpClasses = policy.resultClassScheme.filter((c) => c.opensFollowUp).map((c) => c.code);
+  const counting: Counting = { adopted, followUpClasses, unitId };
   const chunks = await readProposalYears(store, sessionYear);
   const parts = chunks.map((chunk) =>
-    memo(chunk, `tally:${grouping}:${adopted}:${unitId ?? ''}`, () =>
-      tallyChunk(chunk, grouping, adopted, unitId),
-    ),
+    memo(chunk, `tally:${grouping}:${JSON.stringify(counting)}`, () => tallyChunk(chunk, grouping, counting)),
   );
   const tallies = fold<Tally>(
     parts.flatMap((p) => entriesOf(p.flags, plus)),
