@@ -11,9 +11,10 @@
  * changed. A single-chunk scope (an item's timeline and clocks) keeps its rows in the head itself.
  *
  * Writes: each row carries the revision it was projected from, and only a newer revision replaces
- * it (a retried activity cannot roll a view back; a row written at revision 0 is written once). A write sets one row path (`$set
- * rows.<id>`), atomic per document on MongoDB; FerretDB v1 applies updates as read-then-write, so
- * writes to one scope are serialized in this process (the worker is the only writer of views).
+ * it (a retried activity cannot roll a view back; a row written at revision 0 is written once). A
+ * write sets row paths (`$set rows.<id>`), atomic per document on MongoDB; FerretDB v1 applies updates
+ * as read-then-write, so writes to one scope are serialized in this process (the worker is the only
+ * writer of views), and the puts that queue up meanwhile are written together.
  */
 import { randomBytes } from 'node:crypto';
 import { Mutex } from 'async-mutex';
@@ -96,45 +97,72 @@ export function createViews(conn: Connection) {
   const docId = (scope: Scope, chunk: string | null) =>
     chunk === null ? scope.key : `${scope.key}/${chunk}`;
 
-  /** Puts rows into a scope; a change older than the stored row is dropped. */
-  async function put(scope: Scope, changes: RowChange[]): Promise<void> {
+  /** Changes waiting for their scope's next write, with the promise of that write. */
+  const waiting = new Map<string, { changes: RowChange[]; written: Promise<void> }>();
+
+  /**
+   * Puts rows into a scope; a change older than the stored row is dropped. Puts that arrive while the
+   * scope is being written join one batch, written next as one update per chunk (group commit): a busy
+   * scope costs a write per round, not per projection.
+   */
+  function put(scope: Scope, changes: RowChange[]): Promise<void> {
+    let batch = waiting.get(scope.key);
+    if (!batch) {
+      const changes: RowChange[] = [];
+      const written = lockFor(scope.key).runExclusive(() => {
+        waiting.delete(scope.key); // from here on, puts start the next batch
+        return write(scope, changes);
+      });
+      batch = { changes, written };
+      waiting.set(scope.key, batch);
+    }
+    batch.changes.push(...changes);
+    return batch.written;
+  }
+
+  async function write(scope: Scope, changes: RowChange[]): Promise<void> {
     const byChunk = new Map<string | null, RowChange[]>();
     for (const change of changes) {
       const chunk = scope.chunkOf ? scope.chunkOf(change.id) : null;
       byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), change]);
     }
-    await lockFor(scope.key).runExclusive(async () => {
-      const tokens: Record<string, string> = {};
-      for (const [chunk, list] of byChunk) {
-        const _id = docId(scope, chunk);
-        const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
-        const $set: Record<string, string> = {};
-        const $unset: Record<string, ''> = {};
-        for (const { id, revision, value } of list) {
-          const old = stored[encodeId(id)];
-          if (old !== undefined && (JSON.parse(old) as Row<object>)._r >= revision) continue;
-          $set[`rows.${encodeId(id)}`] = JSON.stringify(
-            value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
-          );
-        }
-        for (const [field, json] of Object.entries(stored))
-          if (((JSON.parse(json) as { _gone?: number })._gone ?? Infinity) < Date.now() - TOMBSTONE_MS)
-            $unset[`rows.${field}`] = '';
-        if (!Object.keys($set).length && !Object.keys($unset).length) continue;
-        await collection().updateOne(
-          { _id },
-          {
-            ...(Object.keys($set).length ? { $set } : {}),
-            ...(Object.keys($unset).length ? { $unset } : {}),
-          },
-          { upsert: true },
+    const tokens: Record<string, string> = {};
+    for (const [chunk, list] of byChunk) {
+      const _id = docId(scope, chunk);
+      const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
+      const $set: Record<string, string> = {};
+      const $unset: Record<string, ''> = {};
+      const revisions = new Map<string, number>();
+      for (const { id, revision, value } of list) {
+        const field = encodeId(id);
+        const old = stored[field];
+        const newest = revisions.get(field) ?? (old === undefined ? -1 : (JSON.parse(old) as Row<object>)._r);
+        if (newest >= revision) continue;
+        revisions.set(field, revision);
+        $set[`rows.${field}`] = JSON.stringify(
+          value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
         );
-        if (chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
       }
-      // The head changes after its chunks: a reader that saw the new token reads the new chunk.
-      if (Object.keys(tokens).length)
-        await collection().updateOne({ _id: scope.key }, { $set: tokens }, { upsert: true });
-    });
+      for (const [field, json] of Object.entries(stored))
+        if (
+          json.includes('"_gone"') &&
+          (JSON.parse(json) as { _gone: number })._gone < Date.now() - TOMBSTONE_MS
+        )
+          $unset[`rows.${field}`] = '';
+      if (!Object.keys($set).length && !Object.keys($unset).length) continue;
+      await collection().updateOne(
+        { _id },
+        {
+          ...(Object.keys($set).length ? { $set } : {}),
+          ...(Object.keys($unset).length ? { $unset } : {}),
+        },
+        { upsert: true },
+      );
+      if (chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
+    }
+    // The head changes after its chunks: a reader that saw the new token reads the new chunk.
+    if (Object.keys(tokens).length)
+      await collection().updateOne({ _id: scope.key }, { $set: tokens }, { upsert: true });
   }
 
   /** Every chunk of a scope, in chunk order, fetching only what changed since this process last read it. */

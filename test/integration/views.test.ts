@@ -1,0 +1,47 @@
+/**
+ * The views kit (store/views.ts) on FerretDB: concurrent puts to one scope are written together, and
+ * whatever order they arrive in, each row ends at its newest revision; removals stay removed.
+ */
+import { randomUUID } from 'node:crypto';
+import { connectStore, type Store } from '../../store';
+import { hashChunks, type RowChange, type Scope } from '../../store/views';
+
+let store: Store;
+beforeAll(async () => {
+  store = await connectStore(`${process.env.HUIYIN_TEST_MONGODB!}/huiyin_views_${randomUUID().slice(0, 8)}`);
+});
+afterAll(() => store.close());
+
+const change = (id: string, revision: number, value: object | null = { id, revision }): RowChange => ({
+  id,
+  revision,
+  value,
+});
+
+/** A deterministic shuffle (no flaky orders): a fixed stride through the list. */
+const shuffled = <T>(list: T[]) => list.map((_, i) => list[(i * 37) % list.length]);
+
+test.each<[string, Scope]>([
+  ['one document', { key: `single-${randomUUID()}` }],
+  ['chunked', { key: `chunked-${randomUUID()}`, chunkOf: hashChunks(4) }],
+])('concurrent puts keep each row at its newest revision (%s)', async (_, scope) => {
+  const ids = Array.from({ length: 20 }, (_, i) => `row-${i}.${i}`); // a '.' is escaped in field names
+  const changes = shuffled(ids.flatMap((id) => [1, 2, 3, 4, 5].map((r) => change(id, r))));
+  await Promise.all(changes.map((c) => store.views.put(scope, [c])));
+  // Late retries of older revisions change nothing.
+  await Promise.all(ids.map((id) => store.views.put(scope, [change(id, 2, { stale: true })])));
+
+  const rows = await store.views.rows<{ id: string; revision: number }>(scope);
+  expect([...rows.keys()].sort()).toEqual([...ids].sort());
+  for (const [id, row] of rows) expect(row).toEqual({ id, revision: 5, _r: 5 });
+});
+
+test('a removed row stays removed when an older put arrives later', async () => {
+  const scope: Scope = { key: `removal-${randomUUID()}`, chunkOf: hashChunks(2) };
+  await Promise.all([
+    store.views.put(scope, [change('a', 1), change('b', 1)]),
+    store.views.put(scope, [change('a', 3, null)]),
+  ]);
+  await store.views.put(scope, [change('a', 2)]);
+  expect([...(await store.views.rows(scope)).keys()]).toEqual(['b']);
+});
