@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { codeSchema } from '../../../domain/directory';
 import { actionSchemas, type ActionArgs, type ActionName } from '../../../domain/proposal-actions';
@@ -26,6 +27,7 @@ import type { Caller } from '../../../domain/roles';
 import { dateOf } from '../../../domain/time';
 import type { Store } from '../../../store';
 import type { AppDeps } from '../../deps';
+import { escapeCell, unescapeCell } from '../../csv-cells';
 import { HttpError, invalidFields } from '../../errors';
 import { actionNeeds, sendAction } from './act';
 import { draftOf, startNumbered } from './create';
@@ -78,7 +80,7 @@ export async function exportCsv(deps: AppDeps, caller: Caller, filter: ProposalF
   const rows = Readable.from(
     (async function* () {
       for await (const state of statesOf(deps.store, ids))
-        yield exportColumns.map(([, value]) => value(state));
+        yield exportColumns.map(([, value]) => escapeCell(value(state)));
     })(),
   );
   await pipeline(rows, stringify({ header: true, columns: exportColumns.map(([header]) => header) }), res);
@@ -180,8 +182,9 @@ function rowError(err: unknown): RowError {
     const issue = (err.details as { issues?: { field: string }[] } | undefined)?.issues?.[0];
     return new RowError(err.code, err.message, issue && columnOf(issue.field));
   }
-  // Not the row's fault (e.g. Temporal unreachable): reported, and the rest still tried.
-  return new RowError('unavailable', `暂时无法导入：${err instanceof Error ? err.message : String(err)}`);
+  // Not the row's fault (e.g. Temporal unreachable): reported without internal text (that goes to the
+  // log), and the rest still tried.
+  return new RowError('unavailable', '暂时无法导入此行，请稍后重试');
 }
 
 function parseRow(cells: Record<string, string>): ImportRow {
@@ -254,14 +257,16 @@ function parseCsv(text: string): string[][] {
   }
 }
 
-export async function importCsv(deps: AppDeps, caller: Caller, text: string) {
+export async function importCsv(deps: AppDeps, caller: Caller, text: string, log: Logger = deps.logger) {
   const [header = [], ...records] = parseCsv(text);
   const fields = columnsOf(header);
   const report = { created: 0, advanced: 0, unchanged: 0, rows: [] as object[], errors: [] as object[] };
   const seen = new Set<string>();
   for (const [index, cells] of records.entries()) {
     const row = index + 2; // the header is row 1, as a spreadsheet shows it
-    const raw = Object.fromEntries(Object.keys(headerOf).map((f) => [f, cells[fields.indexOf(f)] ?? '']));
+    const raw = Object.fromEntries(
+      Object.keys(headerOf).map((f) => [f, unescapeCell(cells[fields.indexOf(f)] ?? '')]),
+    );
     try {
       const parsed = parseRow(raw);
       if (seen.has(parsed.number))
@@ -272,6 +277,7 @@ export async function importCsv(deps: AppDeps, caller: Caller, text: string) {
       report.rows.push({ row, number: parsed.number, outcome });
     } catch (err) {
       const { code, message, field } = rowError(err);
+      if (code === 'unavailable') log.error({ err, row }, 'csv import: row failed');
       report.errors.push({
         row,
         ...(raw.number ? { number: raw.number } : {}),

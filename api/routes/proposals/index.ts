@@ -122,7 +122,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     bodyType: 'text/csv',
     body: z.string({ error: '请求体应为 text/csv' }).min(1, 'CSV 为空'),
     response: importResponse,
-    handler: ({ body, caller }) => importCsv(deps, caller, body),
+    handler: ({ body, caller }, req) => importCsv(deps, caller, body, req.log),
   });
 
   route(api, {
