@@ -5,6 +5,7 @@
 import type { WorkingCalendar } from './calendar';
 import { stepKindLabels, type Responsible, type StepKind } from './ladder';
 import { itemLink, type Message } from './notifications';
+import { seesEverything, type Role } from './roles';
 import { atTimeOfDay, dateOf } from './time';
 
 /** The fields of a running clock the digest reads. */
@@ -129,9 +130,13 @@ export function digestMessage(
   };
 }
 
-/** The units and groups `user` serves as secretary: named on the unit or group, or their own. */
+/**
+ * The units and groups `user` serves as secretary: named on the unit or group, or their own. Only a
+ * secretary of the committee office — one who also holds a body-wide role — serves every clock; a
+ * secretary with no unit, group or such role serves nothing, so their digest is empty, never everyone's.
+ */
 export function digestScope(
-  user: { id: string; unitId?: string; groupId?: string },
+  user: { id: string; roles: readonly Role[]; unitId?: string; groupId?: string },
   units: { id: string; secretaryIds: string[] }[],
   groups: { id: string; secretaryId?: string }[],
 ): DigestScope {
@@ -145,5 +150,5 @@ export function digestScope(
   const groupIds = [
     ...new Set([...groups.filter((g) => g.secretaryId === user.id).map((g) => g.id), ...own(user.groupId)]),
   ];
-  return { all: unitIds.length === 0 && groupIds.length === 0, unitIds, groupIds };
+  return { all: seesEverything({ id: user.id, roles: [...user.roles] }), unitIds, groupIds };
 }

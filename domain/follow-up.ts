@@ -7,6 +7,7 @@
  *          → (check-ins on the response's commitments until reported done) → closed
  */
 import type { FollowUpKind, Policy } from './policy';
+import { proposalNumberPattern } from './proposal-number';
 import { belongsToGroup, belongsToUnit, hasRole, seesEverything, type Caller, type Role } from './roles';
 
 export interface FollowUpParty {
@@ -30,6 +31,17 @@ export interface FollowUpInput {
 
 /** A business key, never personal data (architecture.md). */
 export const followUpWorkflowId = (followUpId: string) => `followup-${followUpId}`;
+
+/**
+ * Item pages are keyed by id alone (store/items.ts), so the ids of the kinds must never meet: the
+ * server numbers proposals `2026-0123` and postings `<group>-<YYYY-MM-DD>`, and a follow-up id a
+ * client chooses may take neither shape. Why `id` is refused, or undefined.
+ */
+export function followUpIdProblem(id: string): string | undefined {
+  if (proposalNumberPattern.test(id)) return `${id} 形如提案编号，跟踪事项不能使用`;
+  if (/-\d{4}-\d{2}-\d{2}$/.test(id)) return `${id} 形如派驻编号（以日期结尾），跟踪事项不能使用`;
+  return undefined;
+}
 
 /** Named after what the item waits for. */
 export const followUpStatuses = [
@@ -386,7 +398,11 @@ export const isSender = (caller: Caller, { sender }: Parties) =>
   (sender.userIds?.includes(caller.id) ?? false) ||
   (sender.unitId !== undefined && belongsToUnit(caller, sender.unitId) && hasRole(caller, ...responderRoles));
 
-/** Body-wide roles see every item; anyone else the items their unit answers or their unit, group or self sent. */
+/**
+ * Who may read an item, for the detail, every action and every list: body-wide roles every item;
+ * anyone else the items their unit answers or their unit, group or self sent (unit and group scope
+ * for unit and group roles only, domain/roles.ts).
+ */
 export const maySee = (caller: Caller, { sender, responder }: Parties) =>
   seesEverything(caller) ||
   belongsToUnit(caller, responder.unitId) ||

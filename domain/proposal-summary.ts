@@ -13,7 +13,7 @@ import {
   type ProposalType,
   type UnitRole,
 } from './proposal';
-import { hasRole, seesEverything, type Caller } from './roles';
+import { belongsToUnit, hasRole, seesEverything, type Caller } from './roles';
 import { highestEscalation, type UnitFlags } from './statistics';
 
 /** One assignment as the figures count it: the unit, its role, and its 0/1 flags and counts. */
@@ -127,12 +127,13 @@ export function summarizeClock(clock: ClockSnapshot): ClockSummary {
   };
 }
 
-/** Roles that act for a unit: only they are scoped by the unit they belong to. */
-const unitRoles = ['unit', 'unitLeader', 'secretary'] as const;
+/** The roles that act for a handling unit (domain.md §1); only they are scoped by its unit. */
+const handlingUnitRoles = ['unit', 'unitLeader', 'secretary'] as const;
 
 /**
  * Who may read a proposal (domain.md §1): body-wide roles everything; its proposers; the people of a
- * unit handling it now. The detail and every list ask this one rule.
+ * unit handling it now — `unitIds` leaves out returned assignments, so a unit whose return was granted
+ * no longer reads it. The detail, every action, every list and the export ask this one rule.
  */
 export function visibleTo(
   summary: Pick<ProposalSummary, 'proposerIds' | 'unitIds'>,
@@ -140,5 +141,7 @@ export function visibleTo(
 ): boolean {
   if (seesEverything(caller)) return true;
   if (summary.proposerIds.includes(caller.id)) return true;
-  return Boolean(caller.unitId && hasRole(caller, ...unitRoles) && summary.unitIds.includes(caller.unitId));
+  // A supervised department's people are a unit's too, but proposals are handled by handling units.
+  if (!hasRole(caller, ...handlingUnitRoles)) return false;
+  return summary.unitIds.some((unitId) => belongsToUnit(caller, unitId));
 }

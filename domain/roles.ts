@@ -44,8 +44,19 @@ export const hasRole = (caller: Caller, ...wanted: readonly Role[]) =>
 
 export const seesEverything = (caller: Caller) => hasRole(caller, ...bodyWideRoles);
 
-/** A unit's people see and act on their own unit's items only. */
-export const belongsToUnit = (caller: Caller, unitId: string) => caller.unitId === unitId;
+/** Roles that act for the unit a person belongs to: a handling unit's or a supervised department's people. */
+export const unitRoles: readonly Role[] = ['unit', 'unitLeader', 'secretary', 'department'];
 
-/** A supervision group sees its own posting. */
-export const belongsToGroup = (caller: Caller, groupId: string) => caller.groupId === groupId;
+/** Roles that act for a supervision group: its supervisors and its secretary. */
+export const groupRoles: readonly Role[] = ['supervisor', 'secretary'];
+
+/**
+ * A unit's people see and act on their own unit's items only. Unit scope is for unit roles: a member
+ * who happens to carry a unitId (say, an official who sits on the CPPCC) gains nothing from it.
+ */
+export const belongsToUnit = (caller: Caller, unitId: string) =>
+  caller.unitId === unitId && hasRole(caller, ...unitRoles);
+
+/** A supervision group sees its own posting; group scope is for group roles, as unit scope is. */
+export const belongsToGroup = (caller: Caller, groupId: string) =>
+  caller.groupId === groupId && hasRole(caller, ...groupRoles);

@@ -108,6 +108,8 @@ export type PostingCommand =
       date: string;
       summary: string;
       participants: string[];
+      /** Shown to the supervised department; absent: by kind (activityShared). */
+      shared?: boolean;
     }
   /** The letter's follow-up runs on the policy in force when it is sent, not the posting's snapshot. */
   | {
@@ -177,6 +179,28 @@ export const maySeePosting = (caller: Caller, posting: Pick<PostingInput, 'group
   seesEverything(caller) ||
   belongsToGroup(caller, posting.groupId) ||
   belongsToUnit(caller, posting.departmentId);
+
+/**
+ * An unannounced inspection (暗访) is the group's working note: kept from the supervised department
+ * unless the group shares it. Visits and meetings are shared unless the group says otherwise.
+ */
+export const sharedByDefault = (kind: PostingActivityKind) => kind !== 'inspection';
+
+/** Whether the department sees an activity; rows recorded before the flag existed go by their kind. */
+export const activityShared = (activity: { kind: PostingActivityKind; shared?: boolean }) =>
+  activity.shared ?? sharedByDefault(activity.kind);
+
+/**
+ * Who reads one logged activity: whoever sees the posting — the group, its secretary and body-wide
+ * staff every activity, the department only those shared with it. Lists ask this one rule.
+ */
+export const maySeeActivity = (
+  caller: Caller,
+  posting: Pick<PostingInput, 'groupId' | 'departmentId'>,
+  activity: { kind: PostingActivityKind; shared?: boolean },
+) =>
+  maySeePosting(caller, posting) &&
+  (activityShared(activity) || seesEverything(caller) || belongsToGroup(caller, posting.groupId));
 
 export const lettersInQuarter = (state: PostingState, quarter: string) =>
   state.letters.filter((letter) => letter.quarter === quarter).length;

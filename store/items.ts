@@ -6,6 +6,12 @@ import type { Deadline } from '../domain/deadline';
 import type { Store } from './index';
 import type { Row, Scope } from './views';
 
+/**
+ * Keyed by id alone, not kind + id: the kinds' ids cannot meet — proposals and postings are numbered
+ * by the server in shapes of their own, and a follow-up id a client chooses may take neither
+ * (domain/follow-up.ts `followUpIdProblem`, checked when the item is created). Prefixing the key with
+ * the kind would move every stored page (and the workflows that write them) for no further safety.
+ */
 export const itemScope = (itemId: string): Scope => ({ key: `item/${itemId}` });
 
 export const itemRowIds = {

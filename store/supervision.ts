@@ -78,6 +78,8 @@ export interface PostingActivityRow {
   date: string;
   summary: string;
   participants: string[];
+  /** Shown to the supervised department; absent on rows logged before the flag: by kind. */
+  shared?: boolean;
   recordedBy: string;
   recordedAt: number;
 }

@@ -157,7 +157,7 @@ class PostingRun {
       c: Extract<PostingCommand, { action: A }>,
     ) => Promise<string | undefined>;
   } = {
-    logActivity: async ({ by, kind, date, summary, participants }) => {
+    logActivity: async ({ by, kind, date, summary, participants, shared }) => {
       const id = `${this.input.postingId}-A${this.state.activityCount + 1}`;
       const postingId = this.input.postingId;
       await recordPostingActivity({
@@ -167,6 +167,7 @@ class PostingRun {
         date,
         summary,
         participants,
+        ...(shared === undefined ? {} : { shared }),
         recordedBy: by,
         recordedAt: Date.now(),
       });

@@ -104,10 +104,9 @@ export function campaignRoutes(deps: AppDeps, api: Api) {
 
   async function visible(id: string, caller: Caller): Promise<CampaignDoc> {
     const doc = await store.campaigns.findOne({ $and: [{ _id: id }, scope(caller)] }).lean<CampaignDoc>();
+    // Not visible answers as not existing.
     if (doc) return doc;
-    throw (await store.campaigns.exists({ _id: id }))
-      ? forbidden('只能查看本人参加的专项监督')
-      : notFound(`专项监督 ${id}`);
+    throw notFound(`专项监督 ${id}`);
   }
 
   route(api, {

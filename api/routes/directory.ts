@@ -67,7 +67,6 @@ async function scopeOf(
 }
 
 const nothing: DirectoryFilter = { _id: { $in: [] } };
-const outOfScope = () => forbidden('只能查看本单位或本小组的信息');
 
 /** Checks that go beyond the record itself: here, the group size the policy in force allows. */
 const policyChecks: Partial<{
@@ -130,7 +129,7 @@ function collectionRoutes<C extends DirectoryCollection>({ store }: AppDeps, api
     response: z.object({ items: z.array(record) }),
     handler: async ({ caller }) => {
       const scope = await scopeOf(collection, caller, store);
-      if (!scope) throw outOfScope();
+      if (!scope) throw forbidden('只能查看本单位或本小组的信息');
       return { items: await records.list(scope) };
     },
   });
@@ -145,8 +144,9 @@ function collectionRoutes<C extends DirectoryCollection>({ store }: AppDeps, api
     response: record,
     handler: async ({ params, caller }) => {
       const found = await records.get(params.id, (await scopeOf(collection, caller, store)) ?? nothing);
+      // Out of scope answers as not existing.
       if (found) return found;
-      throw (await records.exists(params.id)) ? outOfScope() : notFound(`${label} ${params.id}`);
+      throw notFound(`${label} ${params.id}`);
     },
   });
 

@@ -12,6 +12,7 @@ import {
   followUpActionParty,
   followUpActionsFor,
   followUpStatuses,
+  followUpIdProblem,
   followUpWorkflowId,
   maySee,
   mayAct,
@@ -79,8 +80,8 @@ export async function loadFollowUp(
 
 async function visibleItem(deps: AppDeps, id: string, caller: Caller): Promise<FollowUpView> {
   const item = await loadFollowUp(deps, id);
-  if (!item) throw notFound(`跟踪事项 ${id}`);
-  if (!maySee(caller, item)) throw forbidden('只能查看本单位、本小组或本人的跟踪事项');
+  // Not visible answers as not existing: a caller learns nothing of items they may not read.
+  if (!item || !maySee(caller, item)) throw notFound(`跟踪事项 ${id}`);
   return item;
 }
 
@@ -221,9 +222,29 @@ export async function partyIssues(
   if (issues.length > 0) throw invalidFields(issues);
 }
 
+/** An id another kind's item already holds (records older than the shape rule) is a conflict naming the field. */
+async function checkIdFree({ store }: AppDeps, id: string) {
+  const [proposal, posting] = await Promise.all([
+    store.proposals.exists({ _id: id }),
+    store.postings.exists({ _id: id }),
+  ]);
+  if (proposal || posting)
+    throw conflict(`参数 body.followUpId 无效：${id} 已是${proposal ? '提案' : '派驻'}的编号`, {
+      issues: [{ field: 'body.followUpId', message: `${id} 已被占用` }],
+    });
+}
+
 const createBody = z
   .object({
-    followUpId: codeSchema.optional().describe('Business key; default `<kind>-<date>-<random>`'),
+    followUpId: codeSchema
+      .superRefine((id, ctx) => {
+        const problem = followUpIdProblem(id);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'Business key; default `<kind>-<date>-<random>`. Not shaped like a proposal number or a posting id',
+      ),
     kind: z.enum(followUpKindCodes),
     title: text(200),
     content: text(20_000),
@@ -408,6 +429,7 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
           id,
         })),
       ]);
+      if (body.followUpId) await checkIdFree(deps, body.followUpId);
       const { policy, version } = await currentPolicy(store);
       const { id: followUpId, created } = await createOnce(
         deps,

@@ -9,13 +9,16 @@ import { codeSchema, groupSizeProblem } from '../../domain/directory';
 import { followUpWorkflowId } from '../../domain/follow-up';
 import { bodyWideRoles, type Caller, type Role } from '../../domain/roles';
 import {
+  activityShared,
   figuresBy,
   mayActOnPosting,
+  maySeeActivity,
   maySeePosting,
   postingActionLabels,
   postingActionsFor,
   postingActivityKinds,
   postingWorkflowId,
+  sharedByDefault,
   supervisionFigures,
   type PostingAction,
   type LetterFacts,
@@ -145,8 +148,8 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
 
   async function visiblePosting(id: string, caller: Caller): Promise<PostingView> {
     const posting = await loadPosting(id);
-    if (!posting) throw notFound(`派驻 ${id}`);
-    if (!maySeePosting(caller, posting)) throw forbidden('只能查看本小组或派驻本单位的监督');
+    // Not visible answers as not existing.
+    if (!posting || !maySeePosting(caller, posting)) throw notFound(`派驻 ${id}`);
     return posting;
   }
 
@@ -262,6 +265,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     date: z.string(),
     summary: z.string(),
     participants: z.array(z.string()),
+    shared: z.boolean().describe('Shown to the supervised department'),
     recordedBy: z.string(),
     recordedAt: z.string(),
   });
@@ -269,15 +273,19 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
   route(api, {
     method: 'get',
     path: '/api/postings/:id/activities',
-    summary: '派驻履职活动记录（走访调研、暗访、座谈会议）',
+    summary: '派驻履职活动记录（走访调研、暗访、座谈会议）；被监督单位只见小组共享的记录',
     tags,
     roles: readers,
     params,
     response: z.object({ items: z.array(activitySchema) }),
     handler: async ({ params: { id }, caller }) => {
-      await visiblePosting(id, caller);
-      const activities = await readPostingActivities(store, id);
-      return { items: activities.map((a) => ({ ...a, recordedAt: toIso(a.recordedAt) })) };
+      const posting = await visiblePosting(id, caller);
+      const activities = (await readPostingActivities(store, id)).filter((a) =>
+        maySeeActivity(caller, posting, a),
+      );
+      return {
+        items: activities.map((a) => ({ ...a, shared: activityShared(a), recordedAt: toIso(a.recordedAt) })),
+      };
     },
   });
 
@@ -294,6 +302,10 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
       date: isoDate,
       summary: text(5_000),
       participants: z.array(codeSchema).max(50).default([]),
+      shared: z
+        .boolean()
+        .optional()
+        .describe('Show it to the supervised department; default: yes, except for 暗访 (inspection)'),
     }),
     status: 201,
     response: z.object({ id: z.string(), posting: postingSchema }),
@@ -305,7 +317,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
       const result = await command(
         id,
         caller,
-        { action: 'logActivity', by: caller.id, ...body },
+        { action: 'logActivity', by: caller.id, ...body, shared: body.shared ?? sharedByDefault(body.kind) },
         { key: headers['idempotency-key'], at: `POST /api/postings/${id}/${actionPaths.logActivity}`, body },
       );
       res

@@ -269,11 +269,11 @@ describe('who may read and write', () => {
     expect((await get('/api/units', 'secretary').expect(200)).body.items).toHaveLength(1);
     await get('/api/units/unit-housing', 'unitLeader').expect(200);
 
-    const other = await get('/api/units/unit-education', 'unit').expect(403);
-    expect(other.body.error.code).toBe('forbidden');
-    await get('/api/users/education', 'unit').expect(403);
-    await get('/api/groups/group-ecology', 'unit').expect(403);
-    // Whether a record exists is no secret worth a 403: unknown stays 404.
+    // Out of scope answers as not existing.
+    const other = await get('/api/units/unit-education', 'unit').expect(404);
+    expect(other.body.error.code).toBe('not_found');
+    await get('/api/users/education', 'unit').expect(404);
+    await get('/api/groups/group-ecology', 'unit').expect(404);
     await get('/api/units/unit-nope', 'unit').expect(404);
   });
 
@@ -287,7 +287,7 @@ describe('who may read and write', () => {
     const units = await get('/api/units', 'supervisor').expect(200);
     expect(units.body.items.map((u: { id: string }) => u.id)).toEqual(['dept-ecology']);
     await get('/api/units/dept-ecology', 'supervisor').expect(200);
-    await get('/api/units/unit-housing', 'supervisor').expect(403);
+    await get('/api/units/unit-housing', 'supervisor').expect(404);
     const posted = await get('/api/groups', 'department').expect(200);
     expect(posted.body.items.map((g: { id: string }) => g.id)).toContain('group-ecology');
   });

@@ -1,6 +1,7 @@
 /**
  * Who sees and does what on proposals (domain.md §1), list filters, and bad input on every endpoint:
- * 401 without a token, 403 for the wrong role or unit, 400 naming the field, 404 for unknown ids.
+ * 401 without a token, 403 for the wrong role or unit, 400 naming the field, 404 for unknown ids and
+ * for proposals the caller may not see.
  */
 import request from 'supertest';
 import { currentSessionYear } from '../../domain/proposal-number';
@@ -44,10 +45,11 @@ const listIds = async (query: string, who = 'committee') => {
 describe('scoping', () => {
   test('a unit sees and acts on its own unit’s proposals only', async () => {
     await api.get(`/api/proposals/${ids.housing}`, 'housing').expect(200);
+    // Not visible answers as not existing.
     const foreign = await api.get(`/api/proposals/${ids.housing}`, 'education');
-    expect(foreign.status).toBe(403);
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 'not_found']);
     expect((await api.act(ids.housing, 'signFor', { unitId: 'unit-education' }, 'education')).status).toBe(
-      403,
+      404,
     );
     // acting in another unit's name on a proposal it may see
     const other = await api.act(ids.housing, 'signFor', { unitId: 'unit-education' }, 'housing');
@@ -58,10 +60,61 @@ describe('scoping', () => {
   });
 
   test('a member sees their own proposals only; committee and leaders see all', async () => {
-    expect((await api.get(`/api/proposals/${ids.housing}`, 'member-li')).status).toBe(403);
+    expect((await api.get(`/api/proposals/${ids.housing}`, 'member-li')).status).toBe(404);
     expect(await listIds('', 'member-li')).toEqual([ids.education]);
     expect(await listIds('', 'member-wang')).toEqual([]);
     expect((await listIds('', 'leader')).sort()).toEqual(Object.values(ids).sort());
+  });
+
+  test('unit scope is for unit roles: a member carrying a unit id sees nothing more', async () => {
+    const official = await stack.bearer('member', { id: 'member-wang', unitId: 'unit-housing' });
+    const detail = await request(stack.app)
+      .get(`/api/proposals/${ids.housing}`)
+      .set('Authorization', official);
+    expect(detail.status).toBe(404);
+    const list = await request(stack.app)
+      .get(`/api/proposals?sessionYear=${year}`)
+      .set('Authorization', official)
+      .expect(200);
+    expect(list.body.items).toEqual([]);
+  });
+
+  test('members file in the current session year; only committee staff choose another', async () => {
+    const other = await api.file({ sessionYear: year + 1 }, 'member-zhang');
+    expect([other.status, other.body.error.code]).toEqual([403, 'forbidden']);
+    expect(other.body.error.message).toContain('body.sessionYear');
+    const current = await api.file({ sessionYear: year }, 'member-zhang');
+    expect(current.status).toBe(201);
+  });
+
+  test('the CSV import takes each action with the role the API asks for', async () => {
+    const csv = [
+      '编号,标题,内容,类型,第一提案人,状态',
+      `${year}-0900,导入,内容,平时提案,member-li,待交办`,
+    ].join('\n');
+    const res = await request(stack.app)
+      .post('/api/proposals/import')
+      .set('Authorization', api.token('admin'))
+      .type('text/csv')
+      .send(csv)
+      .expect(200);
+    // Filed under its number, but an admin is not committee staff: filing it is refused for the row.
+    expect(res.body.errors).toMatchObject([{ row: 2, code: 'forbidden' }]);
+  });
+
+  test('a follow-up id shaped like another kind’s id is refused, naming the field', async () => {
+    const item = (followUpId: string) => ({
+      followUpId,
+      kind: 'consultationResult',
+      title: 't',
+      content: 'c',
+      responderUnitId: 'unit-housing',
+      sender: { unitId: 'unit-education' },
+    });
+    for (const id of [ids.housing, `${year}-0999`, 'group-ecology-2027-01-04']) {
+      const res = await api.post('/api/follow-ups', item(id), 'committee');
+      expect([res.status, fieldsOf(res)]).toEqual([400, ['body.followUpId']]);
+    }
   });
 
   test('the wrong role is a 403 on every endpoint', async () => {

@@ -305,13 +305,14 @@ describe('refusals surface as 409 with the workflow’s code', () => {
       ruled.deadlines.filter((d: { responsible: { unitId?: string } }) => d.responsible.unitId === housing),
     ).toEqual([]);
     // Re-assigned away, the unit no longer sees the proposal at all (one visibility rule for its
-    // list and the detail), so acting on it is refused before the workflow is asked.
+    // list and the detail), so acting on it is refused before the workflow is asked: not visible
+    // answers as not existing.
     const after = await api.act(id, 'recordContact', { unitId: housing, method: 'phone' }, 'housing');
     expect({ status: after.status, code: after.body.error?.code }).toEqual({
-      status: 403,
-      code: 'forbidden',
+      status: 404,
+      code: 'not_found',
     });
-    await api.get(`/api/proposals/${id}`, 'housing').expect(403);
+    await api.get(`/api/proposals/${id}`, 'housing').expect(404);
   });
 
   test('an action out of its state is refused as wrongState', async () => {

@@ -63,7 +63,7 @@ describe('a posting', () => {
         (await get('/api/postings', who)).body.items.map((p: { postingId: string }) => p.postingId),
       ).toEqual([postingId]);
     expect((await get('/api/postings', 'supervisor-other')).body.items).toEqual([]);
-    expect((await get(`/api/postings/${postingId}`, 'supervisor-other')).status).toBe(403);
+    expect((await get(`/api/postings/${postingId}`, 'supervisor-other')).status).toBe(404);
     expect((await get('/api/postings/nope', 'committee')).status).toBe(404);
     const actionsOf = async (who: Person) =>
       (await get(`/api/postings/${postingId}`, who)).body.actions.map((a: { name: string }) => a.name);
@@ -86,7 +86,7 @@ describe('a posting', () => {
     expect(res.status).toBe(201);
     expect(res.body.id).toBe(`${postingId}-A1`);
     expect((await post(`/api/postings/${postingId}/activities`, 'supervisor-other', inspection)).status).toBe(
-      403,
+      404,
     );
     const bad = await post(`/api/postings/${postingId}/activities`, 'supervisor-he', {
       ...inspection,
@@ -98,10 +98,12 @@ describe('a posting', () => {
       date: '2099-01-01',
     });
     expect([future.status, future.body.error.code]).toEqual([409, 'activity_in_future']);
-    const log = await get(`/api/postings/${postingId}/activities`, 'ecology');
+    const log = await get(`/api/postings/${postingId}/activities`, 'group-secretary');
     expect(log.body.items).toMatchObject([
-      { id: `${postingId}-A1`, kind: 'inspection', recordedBy: 'supervisor-guo' },
+      { id: `${postingId}-A1`, kind: 'inspection', recordedBy: 'supervisor-guo', shared: false },
     ]);
+    // An inspection is the group's working note: the department does not see it.
+    expect((await get(`/api/postings/${postingId}/activities`, 'ecology')).body.items).toEqual([]);
   });
 
   test('sends letters that become follow-up items of the department', async () => {
@@ -136,8 +138,8 @@ describe('a letter', () => {
       responder: { unitId: 'dept-ecology' },
       source: { postingId },
     });
-    expect((await get(path(), 'housing')).status).toBe(403);
-    expect((await get(path(), 'supervisor-other')).status).toBe(403);
+    expect((await get(path(), 'housing')).status).toBe(404);
+    expect((await get(path(), 'supervisor-other')).status).toBe(404);
     expect((await get('/api/follow-ups', 'housing')).body.items).toEqual([]);
     // What each may do now, with where to send it.
     expect((await get(path(), 'ecology')).body.actions).toEqual([
@@ -153,7 +155,7 @@ describe('a letter', () => {
   });
 
   test('is signed for and answered by the department alone', async () => {
-    expect((await post(path('/acknowledge'), 'housing')).status).toBe(403);
+    expect((await post(path('/acknowledge'), 'housing')).status).toBe(404);
     expect((await post(path('/acknowledge'), 'supervisor-he')).status).toBe(403);
     const early = await post(path('/respond'), 'ecology', { content: '答复' });
     expect([early.status, early.body.error.code]).toEqual([409, 'not_acknowledged']);
@@ -182,7 +184,7 @@ describe('a letter', () => {
   test('is rated on the item’s own scales by its group, sent back once, then implemented until done', async () => {
     const rating = { adoption: 'partlyAdopted', satisfaction: 'unsatisfied', comment: '未明确时限' };
     expect((await post(path('/evaluate'), 'ecology', rating)).status).toBe(403);
-    expect((await post(path('/evaluate'), 'supervisor-other', rating)).status).toBe(403);
+    expect((await post(path('/evaluate'), 'supervisor-other', rating)).status).toBe(404);
     const unknown = await post(path('/evaluate'), 'supervisor-he', { ...rating, adoption: 'maybe' });
     expect([unknown.status, unknown.body.error.message]).toEqual([
       400,

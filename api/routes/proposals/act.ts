@@ -11,12 +11,12 @@ import {
   type ProposalAction,
 } from '../../../domain/proposal-actions';
 import { summarize, visibleTo } from '../../../domain/proposal-summary';
-import { finalStatuses, type ProposalStatus } from '../../../domain/proposal';
-import type { Caller, Role } from '../../../domain/roles';
+import { finalStatuses, type ProposalState, type ProposalStatus } from '../../../domain/proposal';
+import { hasRole, type Caller, type Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { forbidden, HttpError, invalidFields } from '../../errors';
 import { keyedUpdate } from '../../idempotency';
-import { loadProposal } from './load';
+import { loadProposal, proposalNotFound } from './load';
 import { needsOf, resolveReferences, type Need } from './references';
 import { isRunning, sendUpdate, type ProposalView } from './workflow';
 
@@ -45,7 +45,10 @@ export const actionNeeds: { [A in ActionName]?: (args: ActionArgs<A>) => Need[] 
   markKey: (args) => [{ field: 'body.leaderId', id: args.leaderId, kind: 'leader' }],
 };
 
-export const outOfScope = () => forbidden('只能查看和办理本人或本单位的提案');
+/** Not visible answers as not existing (404): a caller learns nothing of proposals they may not read. */
+export function checkVisible(state: ProposalState, caller: Caller) {
+  if (!visibleTo(summarize(state), caller)) throw proposalNotFound(state.proposalId);
+}
 
 /** A merge target must exist (else 400) and still be handled (else 409): the workflow signals it. */
 async function checkMergeTarget(deps: AppDeps, intoProposalId: string) {
@@ -72,8 +75,11 @@ export async function sendAction<A extends ActionName>(
   args: ActionArgs<A>,
   idempotencyKey?: string,
 ): Promise<ProposalView> {
+  // The endpoint checks the role too; this check is for callers without one (the CSV import).
+  if (!hasRole(caller, ...actionRoles[name]))
+    throw forbidden(`${actionLabels[name]}需要角色 ${actionRoles[name].join('、')}`);
   const loaded = await loadProposal(deps, proposalId);
-  if (!visibleTo(summarize(loaded.state), caller)) throw outOfScope();
+  checkVisible(loaded.state, caller);
   if (!loaded.live && idempotencyKey === undefined)
     throw new HttpError(409, 'notRunning', `提案 ${proposalId} 已不在办理中，不能再操作`);
   const unitId = (args as { unitId?: string }).unitId;

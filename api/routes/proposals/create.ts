@@ -38,6 +38,15 @@ function leadOf(caller: Caller, body: CreateBody): string {
   return lead;
 }
 
+/** Members and organizations file in the current session year; committee staff may choose another. */
+function sessionYearOf(caller: Caller, body: CreateBody): number {
+  const current = currentSessionYear();
+  if (body.sessionYear === undefined || body.sessionYear === current) return current;
+  if (!hasRole(caller, 'committee'))
+    throw forbidden(`只有提案委员会办公室可以在其他年度（body.sessionYear）提交提案，本年度为 ${current}`);
+  return body.sessionYear;
+}
+
 /** The draft, once every person it names is an active member (or organization, for the lead). */
 export async function draftOf(
   deps: AppDeps,
@@ -140,7 +149,7 @@ export async function createProposal(
   idempotencyKey?: string,
 ): Promise<{ proposalId: string; created: boolean; input?: ProposalInput }> {
   const leadProposerId = leadOf(caller, body);
-  const sessionYear = body.sessionYear ?? currentSessionYear();
+  const sessionYear = sessionYearOf(caller, body);
   return inTurn(caller, idempotencyKey, async () => {
     const [draft, inForce, found, stored] = await Promise.all([
       draftOf(deps, { ...body, leadProposerId }),

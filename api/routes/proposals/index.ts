@@ -12,13 +12,12 @@ import {
   type ActionArgs,
   type ActionName,
 } from '../../../domain/proposal-actions';
-import { summarize, visibleTo } from '../../../domain/proposal-summary';
 import type { Role } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { HttpError } from '../../errors';
 import { idempotencyHeaders, idempotencyResponses } from '../../idempotency';
 import { route, type Api } from '../../route';
-import { outOfScope, sendAction, unitScoped } from './act';
+import { checkVisible, sendAction, unitScoped } from './act';
 import { createProposal, presentFiled } from './create';
 import { exportCsv, importCsv } from './csv';
 import { listProposals } from './list';
@@ -168,7 +167,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     responses: notFound,
     handler: async ({ params, caller }) => {
       const loaded = await loadProposal(deps, params.id);
-      if (!visibleTo(summarize(loaded.state), caller)) throw outOfScope();
+      checkVisible(loaded.state, caller);
       return presentDetail(deps, loaded, caller);
     },
   });
