@@ -27,15 +27,18 @@ export function clockProjection({ store }: ActivityDeps) {
       nextStepAt: summary.nextStepAt,
       deadline: clock.plan.deadline,
     };
-    await store.views.put(itemScope(clock.itemId), [
-      { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row },
-    ]);
     const number = clock.itemKind === 'proposal' ? parseProposalNumber(clock.itemId) : undefined;
-    if (number)
-      await proposalViews.put(store.views, number.sessionYear, [
-        { id: yearRowIds.clock(clock.itemId, clock.id), revision: clock.revision, value: summary },
-      ]);
-    await store.views.put(openWork, [openClockChange(clock)]);
+    // Three scopes, written at once: each is idempotent on its own, and a retry redoes any that failed.
+    await Promise.all([
+      store.views.put(itemScope(clock.itemId), [
+        { id: itemRowIds.clock(clock.id), revision: clock.revision, value: row },
+      ]),
+      number &&
+        proposalViews.put(store.views, number.sessionYear, [
+          { id: yearRowIds.clock(clock.itemId, clock.id), revision: clock.revision, value: summary },
+        ]),
+      store.views.put(openWork, [openClockChange(clock)]),
+    ]);
   };
 }
 
@@ -50,8 +53,8 @@ export function clockActivities(deps: ActivityDeps) {
   return {
     /** A clock started, was extended, met, cancelled or went overdue: timeline entry and read model. */
     async recordClock({ entry, clock }: ClockEvent): Promise<void> {
-      await recordTimeline(entry);
-      await projectClock(clock);
+      // Both write the item's view at once: one write (store/views.ts joins them).
+      await Promise.all([recordTimeline(entry), projectClock(clock)]);
     },
   };
 }

@@ -98,7 +98,7 @@ export function notifyActivities(deps: ActivityDeps) {
     async notifyStep(notice: StepNotice): Promise<DeliveryPlan> {
       const { key, step, at, leaderId, clock } = notice;
       const plan = await enqueueStep(notice); // the messages first: recording takes a while under load
-      await recordTimeline({
+      const entry = {
         key,
         itemId: clock.itemId,
         at,
@@ -112,8 +112,8 @@ export function notifyActivities(deps: ActivityDeps) {
           responsible: clock.responsible,
           leaderId,
         },
-      });
-      await projectClock(clock);
+      };
+      await Promise.all([recordTimeline(entry), projectClock(clock)]);
       return plan;
     },
   };

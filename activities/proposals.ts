@@ -20,22 +20,23 @@ export function proposalActivities(deps: ActivityDeps) {
   return {
     /** One change of a proposal: its timeline line, its state, and its summary in the year's view. */
     async recordProposal({ entry, state, revision }: ProposalRecord): Promise<void> {
-      if (entry) await recordTimeline(entry);
       const id = state.proposalId;
       const { units, ...summary } = summarize(state);
-      await upsertNewer(store.proposalStates, id, revision, { state });
-      await proposalViews.put(store.views, state.sessionYear, [
-        { id, revision, value: { ...summary, units } },
-      ]);
       // A proposal awaits somebody at every open step, so it is never "answered" while open.
       const open = !finalStatuses.includes(state.status);
-      await store.views.put(openWork, [
-        openItemChange(
-          'proposal',
-          id,
-          revision,
-          open ? { title: state.title, unitIds: summary.unitIds, answered: false } : null,
-        ),
+      // Independent writes, at once (each idempotent; a retry redoes any that failed).
+      await Promise.all([
+        entry && recordTimeline(entry),
+        upsertNewer(store.proposalStates, id, revision, { state }),
+        proposalViews.put(store.views, state.sessionYear, [{ id, revision, value: { ...summary, units } }]),
+        store.views.put(openWork, [
+          openItemChange(
+            'proposal',
+            id,
+            revision,
+            open ? { title: state.title, unitIds: summary.unitIds, answered: false } : null,
+          ),
+        ]),
       ]);
       // Last: who waits for this document finds the view already written.
       await upsertNewer(store.proposals, id, revision, {
