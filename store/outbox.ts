@@ -4,11 +4,12 @@
  * row with a claim key per `claims` count and a lease, so two of them never send the same row at once;
  * delivery reads and writes rows by `_id` only, and the recovery sweep finds them through the small
  * due index (`outbox_due`), never by a filter over the outbox. In-app messages are the outbox's `inbox`
- * rows once delivered.
+ * rows once delivered, read from their recipient's view (store/inbox.ts).
  */
 import { mongo, Schema, type Connection, type Model } from 'mongoose';
 import type { Address, Channel } from '../domain/notifications';
 import type { Store } from './index';
+import { putDelivered } from './inbox';
 import { insertOnce } from './mongo';
 
 export const outboxStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
@@ -45,6 +46,7 @@ export interface OutboxRow extends NewOutboxRow {
   claimedBy?: string;
   leaseUntil?: Date;
   sentAt?: Date;
+  /** In-app messages: when the recipient read it (from the read marks, store/inbox.ts). */
   readAt?: Date;
   createdAt: Date;
 }
@@ -74,7 +76,6 @@ const outboxSchema = new Schema(
     claimedBy: String,
     leaseUntil: Date,
     sentAt: Date,
-    readAt: Date,
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -178,6 +179,8 @@ export async function writeOutbox(
     fresh.filter((row) => row.status === 'pending').map((row) => ({ _id: row._id, at: row.deliverAt })),
   );
   const inserted = await insertAllOnce(store.outbox, fresh);
+  // Every row written sent, not only those inserted now: a retry puts what a failed attempt did not.
+  await putDelivered(store, fresh);
   return fresh.filter((row) => inserted.has(row._id));
 }
 
@@ -313,6 +316,7 @@ export async function markSent(
 ): Promise<void> {
   if (!(await stillHeld(store, row, now))) return;
   await store.outbox.updateOne({ _id: row._id }, { $set: { status: 'sent', sentAt: now }, $unset: released });
+  await putDelivered(store, [{ ...row, status: 'sent', sentAt: now }]);
   if (indexed) await store.outboxDue.deleteOne({ _id: row._id });
 }
 
@@ -365,37 +369,4 @@ export async function listOutbox(store: Store, q: OutboxQuery): Promise<OutboxRo
     .skip(q.skip)
     .limit(q.limit)
     .lean<OutboxRow[]>();
-}
-
-/** A person's delivered in-app messages. */
-const inboxOf = (userId: string) => ({ recipient: userId, channel: 'inbox', status: 'sent' });
-
-export async function inbox(
-  store: Store,
-  userId: string,
-  opts: { unread: boolean; limit: number; skip: number },
-) {
-  return store.outbox
-    .find(
-      { ...inboxOf(userId), ...(opts.unread && { readAt: null }) },
-      { claims: 0, claimedBy: 0, leaseUntil: 0 },
-    )
-    .sort({ sentAt: -1, _id: 1 })
-    .skip(opts.skip)
-    .limit(opts.limit)
-    .lean<OutboxRow[]>();
-}
-
-export async function unreadCount(store: Store, userId: string): Promise<number> {
-  return store.outbox.countDocuments({ ...inboxOf(userId), readAt: null });
-}
-
-/** Marks the person's messages `ids` (or all of them) read; already read ones keep their first time. */
-export async function markRead(store: Store, userId: string, ids: string[] | 'all', now = new Date()) {
-  const which = ids === 'all' ? {} : { _id: { $in: ids } };
-  const res = await store.outbox.updateMany(
-    { ...inboxOf(userId), ...which, readAt: null },
-    { $set: { readAt: now } },
-  );
-  return res.modifiedCount;
 }

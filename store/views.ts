@@ -54,7 +54,7 @@ interface ViewDoc {
 }
 
 // Field names may not contain '.' or start with '$'; ids are codes, so this rarely changes anything.
-const encodeId = (id: string) => id.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+export const encodeId = (id: string) => id.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
 const decodeId = (field: string) =>
   field.replace(/%([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
 
