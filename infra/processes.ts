@@ -124,11 +124,11 @@ export async function waitForPort(port: number, timeoutMs: number, proc?: Manage
   throw new Error(`${proc?.name ?? 'server'} did not open ${host}:${port} within ${timeoutMs / 1000} s`);
 }
 
-/** "exited with code 1", "was killed by SIGKILL", "could not be started (spawn … ENOENT)". */
+/** "exited (code 1)", "was killed (SIGKILL)", "could not be started (spawn … ENOENT)". */
 export function describeExit(exit: Exit): string {
   if (exit.error) return `could not be started (${exit.error.message})`;
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.code}`;
+  if (exit.signal) return `was killed (${exit.signal})`;
+  return `exited (code ${exit.code})`;
 }
 
 /**

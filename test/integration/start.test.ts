@@ -1,7 +1,8 @@
 /**
  * End to end: what `npm start` runs (infra/start.ts), pointed at this run's servers the way a
  * cluster is used (TEMPORAL_ADDRESS / MONGODB_URI), driven through the API like a user, then stopped
- * with Ctrl-C: it must print where everything is, seed the demo body, and leave no process behind.
+ * with Ctrl-C: it must print where everything is, seed the demo body, restart a worker or API that
+ * is killed, and leave no process behind.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -103,6 +104,70 @@ test('a newcomer signs in as a demo user and sees the demo board', async () => {
     if (total < 5) await new Promise((r) => setTimeout(r, 500));
   }
   expect(total).toBeGreaterThanOrEqual(5);
+});
+
+/** A bearer token for a demo user, through the demo sign-in. */
+async function signIn(username: string) {
+  const res = await fetch(`${base}/api/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
+  });
+  expect(res.status).toBe(200);
+  return `Bearer ${((await res.json()) as { token: string }).token}`;
+}
+
+/** Files a proposal and waits until the worker has written it to the read model; returns its id. */
+async function fileProposal(token: string, title: string) {
+  const res = await fetch(`${base}/api/proposals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: token },
+    body: JSON.stringify({ title, content: '建议内容', type: 'interSession' }),
+  });
+  expect([201, 202]).toContain(res.status);
+  const location = res.headers.get('location')!;
+  await eventually(
+    async () => (await fetch(`${base}${location}`, { headers: { authorization: token } })).status,
+  );
+  return location;
+}
+
+/** Polls `probe` every 250 ms until it answers 200 (within a minute). */
+async function eventually(probe: () => Promise<number>) {
+  let status = 0;
+  for (let i = 0; i < 240 && status !== 200; i++) {
+    status = await probe().catch(() => 0);
+    if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(status).toBe(200);
+}
+
+const pidOf = (entry: string) =>
+  children(child.pid!).find(({ args }) => args.endsWith(path.join(root, entry)))?.pid;
+
+test('a worker or API killed with SIGKILL is restarted, and nothing filed before is lost', async () => {
+  const token = await signIn('member-zhang');
+  const before = await fileProposal(token, '关于重启前的建议');
+  const read = (location: string) => fetch(`${base}${location}`, { headers: { authorization: token } });
+
+  for (const [part, entry] of [
+    ['worker', 'worker/main.ts'],
+    ['api', 'api/main.ts'],
+  ]) {
+    const pid = pidOf(entry)!;
+    process.kill(pid, 'SIGKILL');
+    await printed(`${part} restarted (pid `);
+    expect(output).toContain(`[huiyin] ${part} was killed (SIGKILL), restarting in 1 s`);
+    expect(pidOf(entry)).not.toBe(pid);
+    await eventually(async () => (await fetch(`${base}/readyz`)).status);
+  }
+
+  const after = await read(before);
+  expect(after.status).toBe(200);
+  expect(((await after.json()) as { proposal: { title: string } }).proposal.title).toBe('关于重启前的建议');
+  // The new worker runs workflows: a proposal filed now reaches the read model.
+  await fileProposal(token, '关于重启后的建议');
+  expect(output).not.toContain('stopping…');
 });
 
 test('Ctrl-C stops the worker and the API and leaves no process behind', async () => {
