@@ -57,6 +57,11 @@ export interface SpawnOptions {
   logFile?: string;
   /** A stream for stdout and stderr that stays open when the process exits, so its restart can reuse it. */
   log?: Writable;
+  /**
+   * In a process group of its own (the default), so stopping it stops its children too. A single
+   * process that should get the terminal's Ctrl-C with us (a test server) passes false.
+   */
+  detached?: boolean;
 }
 
 export function startProcess(
@@ -65,8 +70,9 @@ export function startProcess(
   args: string[],
   opts: SpawnOptions = {},
 ): Managed {
+  const detached = opts.detached ?? true;
   const child = spawn(command, args, {
-    detached: true, // own process group: Ctrl-C reaches us, and we stop the whole group
+    detached, // own process group: Ctrl-C reaches us, and we stop the whole group
     env: { ...process.env, ...opts.env },
     stdio: opts.logFile || opts.log ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
@@ -77,18 +83,32 @@ export function startProcess(
       if (child.pid === undefined) resolve({ code: null, signal: null, error }); // never spawned: no 'exit'
     });
   });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  // A group may outlive its leader; a lone process that has exited must not be signalled (pid reuse).
+  const kill = () => (detached || running()) && signal(child, detached, 'SIGKILL');
   const stop = async () => {
     if (child.pid === undefined) return;
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+    if (running()) {
+      signal(child, detached, 'SIGTERM');
+      const timer = setTimeout(() => signal(child, detached, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }
-    signalGroup(child, 'SIGKILL'); // grandchildren that ignored SIGTERM, or outlived a killed parent
+    kill(); // grandchildren that ignored SIGTERM, or outlived a killed parent
   };
-  return { name, child, exited, stop, kill: () => signalGroup(child, 'SIGKILL') };
+  const managed = { name, child, exited, stop, kill };
+  alive.add(managed);
+  void exited.then(() => alive.delete(managed));
+  return managed;
 }
+
+/** Every process started here that has not exited, including one still starting up. */
+const alive = new Set<Managed>();
+
+/** Stops what is still running (e.g. a server caught half-way through a restart by Ctrl-C). */
+export const stopAllStarted = () => Promise.all([...alive].map((p) => p.stop()));
+/** SIGKILLs what is still running (synchronous, for exit handlers). */
+export const killAllStarted = () => alive.forEach((p) => p.kill());
 
 function pipeOutput(child: ChildProcess, opts: SpawnOptions) {
   if (opts.logFile) {
@@ -102,12 +122,13 @@ function pipeOutput(child: ChildProcess, opts: SpawnOptions) {
   }
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+/** Signals the child's whole process group, or just the child when it has no group of its own. */
+function signal(child: ChildProcess, group: boolean, sig: NodeJS.Signals) {
   if (child.pid === undefined) return;
   try {
-    process.kill(-child.pid, signal);
+    process.kill(group ? -child.pid : child.pid, sig);
   } catch {
-    // the group is already gone
+    // already gone
   }
 }
 
@@ -237,6 +258,7 @@ export async function startTestServer(o: { logFile?: string } = {}): Promise<Man
   const port = await freePort();
   const proc = startProcess('time-skipping test server', testServerBin, [String(port)], {
     logFile: o.logFile,
+    detached: false, // one JVM (the wrapper execs java), stopped with jest by Ctrl-C
   });
   await startServer(proc, [port], testServerStartTimeoutMs);
   return Object.assign(proc, { address: `127.0.0.1:${port}` });

@@ -15,10 +15,12 @@ import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { loadTemporalConfig } from '../temporal.config';
 import {
   canConnect,
+  killAllStarted,
   startFerretDb,
   startProcess,
   startTemporalDev,
   startWithRetry,
+  stopAllStarted,
   type Managed,
 } from './processes';
 import { Supervisor } from './supervise';
@@ -166,6 +168,7 @@ async function stopAll(code: number) {
   stopping = true;
   say('stopping…');
   for (const supervisor of [...supervisors].reverse()) await supervisor.stop();
+  await stopAllStarted(); // one a supervisor was starting when we were stopped
   await Promise.all(logStreams.map((stream) => (stream.end(), finished(stream).catch(() => {}))));
   say('stopped.');
   process.exit(code);
@@ -173,7 +176,7 @@ async function stopAll(code: number) {
 
 process.on('SIGINT', () => void stopAll(0));
 // Last resort if this process ends without stopping them (an uncaught crash): no server is left behind.
-process.on('exit', () => supervisors.forEach((s) => s.current.kill()));
+process.on('exit', killAllStarted);
 process.on('SIGTERM', () => void stopAll(0));
 
 main().catch(async (err) => {

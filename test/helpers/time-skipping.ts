@@ -25,7 +25,6 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const server = await startWithRetry(`time-skipping test server (output: ${testServerLog})`, () =>
     startTestServer({ logFile: testServerLog }),
   );
-  liveServers.add(server);
   try {
     const env = await connectTimeSkipping(server.address);
     const teardown = env.teardown.bind(env);
@@ -61,14 +60,9 @@ function connectTimeSkipping(address: string): Promise<TestWorkflowEnvironment> 
 
 /** The JVM is in-memory test state: SIGKILL it at once (it runs in its own process group). */
 async function stopServer(server: Managed) {
-  liveServers.delete(server);
   server.kill();
   await server.exited;
 }
-
-// A jest worker that exits without a teardown (a failed hook, a crash) must not leave JVMs behind.
-const liveServers = new Set<Managed>();
-process.once('exit', () => liveServers.forEach((server) => server.kill()));
 
 /** A worker on a fresh task queue running the bundled workflows with the given (mock) activities. */
 export async function createTestWorker(
