@@ -9,6 +9,7 @@ import { OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { createAuth } from './auth';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
+import { createLimits, loadLimits } from './limits';
 import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
 import { campaignRoutes } from './routes/campaigns';
@@ -23,18 +24,25 @@ import { policyRoutes } from './routes/policy';
 import { supervisionRoutes } from './routes/supervision';
 import { proposalRoutes } from './routes/proposals';
 import { webRoutes } from './web';
+import { logRedaction } from '../infra/logger';
 
 export function createApp(deps: AppDeps) {
   // People read the validation messages of a 400 (the workspace shows them): zod's Chinese locale.
   z.config(z.locales.zhCN());
   const app = express();
-  const api: Api = { router: Router(), registry: createRegistry(), auth: createAuth(deps.config) };
+  const api: Api = {
+    router: Router(),
+    registry: createRegistry(),
+    auth: createAuth(deps.config),
+    limits: createLimits(deps.limits ?? loadLimits(process.env, deps.config.NODE_ENV)),
+  };
 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
     pinoHttp({
-      logger: deps.logger,
+      // Redacted here too, whatever logger the caller handed in: no token or cookie in any line.
+      logger: deps.logger.child({}, { redact: logRedaction }),
       genReqId: (req, res) => {
         const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
         res.setHeader('X-Request-Id', id);
@@ -44,9 +52,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
-  // CSV imports arrive as text (a year of proposals with their full text can run to megabytes).
-  app.use(express.text({ type: 'text/csv', limit: '20mb' }));
+  // Bodies are parsed per route, after its authentication (api/route.ts).
+  if (api.limits.beforeRoutes.length > 0) app.use('/api', ...api.limits.beforeRoutes);
 
   app.use(healthRoutes(deps));
   calendarRoutes(deps, api);

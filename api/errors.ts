@@ -41,14 +41,40 @@ export const errorBody = (code: string, message: string, details?: unknown) => (
 export const notFoundHandler: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'not_found', `没有这个接口：${req.method} ${req.path}`));
 
+/**
+ * Refusals of the body parsers (body-parser's `type`) and other http-errors, answered with a fixed
+ * message: their own text describes parser internals, never shown to a caller.
+ */
+const clientErrors: Record<string, [code: string, message: string]> = {
+  'entity.too.large': ['payload_too_large', '请求体过大'],
+  'entity.parse.failed': ['invalid_request', '请求体不是有效的 JSON'],
+  'entity.verify.failed': ['invalid_request', '请求体校验失败'],
+  'request.aborted': ['invalid_request', '请求在传输中被中断'],
+  'request.size.invalid': ['invalid_request', '请求体长度与 Content-Length 不符'],
+  'charset.unsupported': ['unsupported_media_type', '不支持的字符集，请使用 UTF-8'],
+  'encoding.unsupported': ['unsupported_media_type', '不支持的内容编码'],
+  'parameters.too.many': ['payload_too_large', '请求参数过多'],
+};
+
+function clientError(err: { status: number; type?: unknown }) {
+  const [code, message] = clientErrors[String(err.type)] ?? ['invalid_request', '请求无效'];
+  return errorBody(code, message);
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof HttpError) {
+  if (err instanceof HttpError && err.status < 500) {
     res.status(err.status).json(errorBody(err.code, err.message, err.details));
     return;
   }
-  // Malformed JSON bodies and oversize payloads from express.json().
+  if (err instanceof HttpError) {
+    // Our own 5xx: its message is written for people; its details may hold internal text (log only).
+    req.log?.warn({ err, details: err.details }, 'request failed');
+    res.status(err.status).json(errorBody(err.code, err.message, { requestId: req.id }));
+    return;
+  }
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-    res.status(err.status).json(errorBody('invalid_request', `请求体无效：${err.message}`));
+    req.log?.info({ err }, 'request refused');
+    res.status(err.status).json(clientError(err));
     return;
   }
   req.log?.error({ err }, 'unhandled error');

@@ -3,21 +3,24 @@
  * AND generate the OpenAPI document, and `roles` both enforces and documents who
  * may call it — so neither the docs nor the checks can drift from the code.
  */
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { hasRole, roleLabels, type Caller, type Role } from '../domain/roles';
 import type { Auth } from './auth';
 import { forbidden, invalidRequest } from './errors';
+import type { LimitName, Limits } from './limits';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+const json = 'application/json';
 type Empty = z.ZodObject<Record<string, never>>;
 
-/** Where routes are declared: the router they mount on, the OpenAPI registry, and authentication. */
+/** Where routes are declared: the router they mount on, the OpenAPI registry, authentication, limits. */
 export interface Api {
   router: Router;
   registry: OpenAPIRegistry;
   auth: Auth;
+  limits: Limits;
 }
 
 export interface RouteInput<Q, B, P, C, H = Record<string, never>> {
@@ -50,6 +53,10 @@ export interface RouteSpec<
   headers?: H;
   /** Media type of the body (default application/json); a text type arrives as a string. */
   bodyType?: string;
+  /** The largest body taken, e.g. '2mb' (default by media type: `bodyLimits`). */
+  bodyLimit?: string;
+  /** A stricter rate budget of its own (api/limits.ts), on top of the per-IP and per-user ones. */
+  limit?: LimitName;
   /** Documented success status and body. */
   status?: number;
   response?: z.ZodType;
@@ -90,8 +97,14 @@ export function route<
   const status = spec.status ?? 200;
   api.registry.registerPath(document(spec, status));
 
-  api.router[spec.method](spec.path, async (req, res) => {
-    const caller = spec.roles === 'public' ? undefined : await authorize(api.auth, req, spec.roles);
+  // Authentication first, then the rate limits that count per user, and only then is a body read.
+  const handlers: RequestHandler[] = [
+    ...(spec.roles === 'public' ? [] : [authorizing(api.auth, spec.roles)]),
+    ...api.limits.afterAuth(spec.limit),
+    ...bodyParser(spec),
+  ];
+  api.router[spec.method](spec.path, ...handlers, async (req, res) => {
+    const caller = res.locals.caller as Caller | undefined;
     const input = {
       query: check(spec.query, req.query, 'query'),
       body: check(spec.body, req.body ?? {}, 'body'),
@@ -104,12 +117,32 @@ export function route<
   });
 }
 
-async function authorize(auth: Auth, req: Request, allowed: readonly Role[]): Promise<Caller> {
-  const caller = await auth.authenticate(req);
-  if (!hasRole(caller, ...allowed)) {
-    throw forbidden(`无权执行此操作：需要角色 ${allowed.map((r) => `${r}（${roleLabels[r]}）`).join('、')}`);
-  }
-  return caller;
+/** Sets `res.locals.caller`, or refuses: 401 without a valid token, 403 without one of the roles. */
+function authorizing(auth: Auth, allowed: readonly Role[]): RequestHandler {
+  return async (req, res, next) => {
+    const caller = await auth.authenticate(req);
+    if (!hasRole(caller, ...allowed)) {
+      throw forbidden(
+        `无权执行此操作：需要角色 ${allowed.map((r) => `${r}（${roleLabels[r]}）`).join('、')}`,
+      );
+    }
+    res.locals.caller = caller;
+    next();
+  };
+}
+
+/**
+ * Body limits by media type. JSON: the longest texts one body carries are a reply (50,000 + 10,000
+ * characters), up to 6 bytes each as JSON `\u` escapes; CSV: a year of proposals with their full text.
+ */
+export const bodyLimits: Record<string, string> = { [json]: '512kb', 'text/csv': '20mb' };
+
+/** The parser of the route's declared body, if it has one; other media types are left unread. */
+function bodyParser(spec: { body?: z.ZodType; bodyType?: string; bodyLimit?: string }): RequestHandler[] {
+  if (!spec.body) return [];
+  const type = spec.bodyType ?? json;
+  const limit = spec.bodyLimit ?? bodyLimits[type] ?? bodyLimits[json];
+  return [type === json ? express.json({ limit }) : express.text({ type, limit })];
 }
 
 function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.ZodType>, status: number) {
@@ -139,12 +172,12 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.Zod
       ...(secured
         ? { 401: { description: 'No valid token' }, 403: { description: 'Wrong role or unit' } }
         : {}),
+      ...(spec.body ? { 413: { description: 'Body too large (payload_too_large)' } } : {}),
+      429: { description: 'Too many requests (rate_limited); retry after the Retry-After seconds' },
     },
   };
   return config;
 }
-
-const json = 'application/json';
 
 function check(schema: z.ZodType | undefined, value: unknown, where: string) {
   if (!schema) return value;

@@ -35,6 +35,7 @@ export function guaranteeRoutes({ store }: AppDeps, api: Api) {
     summary: '件件有回音：列出既未答复又无有效督办的开放事项（应始终为空），及各单位台账',
     tags: ['guarantee'],
     roles: ['committee', 'leader', 'admin'],
+    limit: 'guarantee',
     response: z.object({
       checkedAt: z.string(),
       holds: z.boolean().describe('true when `uncovered` is empty'),

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { AppDeps } from '../deps';
 import { errorBody } from '../errors';
 
@@ -16,9 +16,10 @@ export function healthRoutes({ temporal, store }: AppDeps): Router {
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', async (_req, res) => {
+  // Which dependency is down, by name; why (the exception's text) goes to the log with the request id.
+  router.get('/readyz', async (req, res) => {
     const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => [name, await probe(check)] as const),
+      Object.entries(checks).map(async ([name, check]) => [name, await probe(check, name, req)] as const),
     );
     const down = results.filter(([, r]) => r !== 'up').map(([name]) => name);
     const detail = Object.fromEntries(results);
@@ -31,7 +32,7 @@ export function healthRoutes({ temporal, store }: AppDeps): Router {
   return router;
 }
 
-async function probe(check: () => Promise<unknown>): Promise<string> {
+async function probe(check: () => Promise<unknown>, name: string, req: Request): Promise<'up' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
@@ -40,7 +41,8 @@ async function probe(check: () => Promise<unknown>): Promise<string> {
     await Promise.race([check(), timeout]);
     return 'up';
   } catch (err) {
-    return `down: ${err instanceof Error ? err.message : String(err)}`;
+    req.log?.warn({ err, check: name }, 'readiness check failed');
+    return 'down';
   } finally {
     clearTimeout(timer);
   }

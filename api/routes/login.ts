@@ -17,6 +17,7 @@ export function devLoginRoutes({ config, store }: AppDeps, api: Api) {
     summary: '演示登录：凭用户名取得令牌（仅演示模式）',
     tags: ['auth'],
     roles: 'public',
+    limit: 'devLogin',
     body: z.strictObject({ username: z.string().trim().min(1).max(64) }),
     response: z.object({ token: z.string(), user: userSchemas.record }),
     handler: async ({ body }) => {

@@ -415,6 +415,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     summary: '民主监督统计：各小组建议书数、按期答复率、采纳率、未落实承诺（按发出日期筛选）',
     tags,
     roles: bodyWideRoles,
+    limit: 'statistics',
     query: z.object({ from: isoDate.optional(), to: isoDate.optional() }),
     response: z.object({
       total: figuresSchema,
