@@ -62,6 +62,30 @@ async function audienceFacts(
   };
 }
 
+/** A ladder step's line on the item's timeline and its clock in the views: notifyStep's read-model half. */
+export function stepRecording(deps: ActivityDeps) {
+  const { recordTimeline } = timelineActivities(deps);
+  const projectClock = clockProjection(deps);
+  return async function recordStep({ key, step, at, leaderId, clock }: StepNotice): Promise<void> {
+    const entry = {
+      key,
+      itemId: clock.itemId,
+      at,
+      kind: step.kind,
+      label: `${clock.label}${stepKindLabels[step.kind]}（期限 ${clock.plan.deadline.due}）`,
+      data: {
+        clockId: clock.id,
+        step: step.step,
+        plannedAt: step.at,
+        to: step.to,
+        responsible: clock.responsible,
+        leaderId,
+      },
+    };
+    await Promise.all([recordTimeline(entry), projectClock(clock)]);
+  };
+}
+
 /**
  * The notification hook of the deadline ladder: writes one outbox row per recipient and channel and,
  * when the step is due (in office hours, or urgent), sends them at once; records the step in the
@@ -71,8 +95,6 @@ async function audienceFacts(
 export function notifyActivities(deps: ActivityDeps) {
   const { store } = deps;
   const { settings, enqueueAndSend } = delivery(deps);
-  const { recordTimeline } = timelineActivities(deps);
-  const projectClock = clockProjection(deps);
 
   async function enqueueStep(notice: StepNotice): Promise<DeliveryPlan> {
     const [{ policy }, calendar] = await Promise.all([currentPolicy(store), loadCalendar(store)]);
@@ -94,26 +116,11 @@ export function notifyActivities(deps: ActivityDeps) {
     return (await enqueueAndSend(base, rows, `notify:${notice.key}`)).plan;
   }
 
+  const recordStep = stepRecording(deps);
   return {
     async notifyStep(notice: StepNotice): Promise<DeliveryPlan> {
-      const { key, step, at, leaderId, clock } = notice;
       const plan = await enqueueStep(notice); // the messages first: recording takes a while under load
-      const entry = {
-        key,
-        itemId: clock.itemId,
-        at,
-        kind: step.kind,
-        label: `${clock.label}${stepKindLabels[step.kind]}（期限 ${clock.plan.deadline.due}）`,
-        data: {
-          clockId: clock.id,
-          step: step.step,
-          plannedAt: step.at,
-          to: step.to,
-          responsible: clock.responsible,
-          leaderId,
-        },
-      };
-      await Promise.all([recordTimeline(entry), projectClock(clock)]);
+      await recordStep(notice);
       return plan;
     },
   };
