@@ -65,7 +65,8 @@ export const demoDirectory = {
     user('admin', '系统管理员', 'admin'),
     user('committee', '陈静', 'committee'),
     user('leader', '刘建国', 'leader'),
-    user('committee-secretary', '周敏', 'secretary'),
+    // The office's secretary works for the committee office: its staff role gives the body-wide digest.
+    { ...user('committee-secretary', '周敏', 'secretary'), roles: ['secretary', 'committee'] satisfies Role[] },
     ...housing.users,
     ...education.users,
     user('member-zhang', '张华', 'member'),
