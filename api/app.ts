@@ -9,6 +9,7 @@ import { OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { createAuth } from './auth';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
+import { metricsRoutes } from './metrics';
 import { createLimits, loadLimits } from './limits';
 import { createRegistry, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps) {
 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(metricsRoutes()); // first: it times every request; scrapes stay out of the request log
   app.use(
     pinoHttp({
       // Redacted here too, whatever logger the caller handed in: no token or cookie in any line.

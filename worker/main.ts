@@ -8,6 +8,8 @@ import { connectStore } from '../store';
 import { seedCalendar } from '../store/calendar';
 import { connectionOptions, loadTemporalConfig, loadWorkerConfig } from '../temporal.config';
 import { createLogger } from '../infra/logger';
+import { loadMetricsSettings } from '../infra/metrics';
+import { startWorkerMetrics } from './metrics';
 import { ensureSchedules } from './schedules';
 import { createWorker, workerTuning } from './worker';
 
@@ -16,8 +18,11 @@ async function main() {
   const temporal = loadTemporalConfig();
   const tuning = workerTuning(loadWorkerConfig());
   const log = createLogger(app.LOG_LEVEL).child({ component: 'worker' });
+  // Before any Temporal connection: it installs the SDK runtime with its metrics exporter.
+  const metrics = await startWorkerMetrics(loadMetricsSettings(), log);
 
   const store = await connectStore(app.MONGODB_URI);
+  metrics?.watch(store);
   const seeded = await seedCalendar(store);
   if (seeded) log.info({ years: seeded }, 'calendar years seeded from chinese-days');
 
@@ -58,6 +63,7 @@ async function main() {
   try {
     await worker.run(); // the SDK shuts the worker down gracefully on SIGINT/SIGTERM
   } finally {
+    await metrics?.close();
     await connection.close();
     await store.close();
     log.info('worker stopped');

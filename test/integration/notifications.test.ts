@@ -285,12 +285,13 @@ describe('exactly-once recording', () => {
     await drill.result();
 
     // No dispatcher runs: each step's activity sends its messages at once, as they are due.
-    // The drill's clock is the committee's own: its staff and the committee office's secretary hear of it.
+    // The drill's clock is the committee's own: its staff (the office's secretary among them) hear of it.
     const mails = () =>
       mailsFor(workflowId)
         .map((m) => `${m.key.split(':')[2]}>${m.to[0]}`)
         .sort();
     const expected = [
+      'chaseNotice>committee-secretary@demo.huiyin.example',
       'chaseNotice>committee@demo.huiyin.example',
       'reminder>committee-secretary@demo.huiyin.example',
       'reminder>committee@demo.huiyin.example',
