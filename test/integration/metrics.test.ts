@@ -11,6 +11,7 @@ import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import { loadAppConfig } from '../../config';
 import { freePort } from '../../infra/processes';
 import { connectStore, type Store } from '../../store';
 import { openWork } from '../../store/open-work';
@@ -61,7 +62,7 @@ describe('API /metrics', () => {
     process.env.METRICS_TOKEN = token;
     try {
       const app = createApp({
-        config: stack.config,
+        config: loadAppConfig({ NODE_ENV: 'test', JWT_SECRET: randomBytes(32).toString('hex') }),
         temporalConfig: loadTemporalConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue }),
         temporal: stack.temporal,
         store: stack.store,
