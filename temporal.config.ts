@@ -48,8 +48,11 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-/** The worker's share of one machine: see README § Benchmarks (open work). */
-export const defaultWorkerCacheSize = 1000;
+/**
+ * A cached workflow holds about 1 MB of the worker's heap (measured with 10,000 open: 1,000 cached took
+ * 1.2–1.5 GiB): 400 keeps one worker under 1 GiB. See README § Benchmarks (open work).
+ */
+export const defaultWorkerCacheSize = 400;
 
 const workerSchema = z.object({
   /** Workflows kept in the worker's sticky cache (0: none). More means fewer replays and more memory. */

@@ -7,7 +7,7 @@
  */
 import type { Store } from './index';
 import type { OutboxRow } from './outbox';
-import { encodeId, lockFor, type Scope } from './views';
+import { encodeId, withLock, type Scope } from './views';
 
 /** A delivered message as its recipient's view holds it (the outbox row without its claim). */
 export type InboxMessage = Omit<OutboxRow, 'claimedBy' | 'leaseUntil' | 'readAt'> & { sentAt: Date };
@@ -102,7 +102,7 @@ export async function unreadCount(store: Store, userId: string): Promise<number>
 
 /** Marks the person's messages `ids` (or all of them) read; already read ones keep their first time. */
 export async function markRead(store: Store, userId: string, ids: string[] | 'all', now = new Date()) {
-  return lockFor(`inbox_reads/${userId}`).runExclusive(async () => {
+  return withLock(`inbox_reads/${userId}`, async () => {
     const unread = (await messagesOf(store, userId)).filter((m) => !m.readAt);
     if (ids === 'all') {
       if (unread.length)

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { lockFor } from './views';
+import { withLock } from './views';
 
 /** A unique-index violation (E11000): the record is already there, e.g. another request won a race. */
 export function isDuplicateKey(err: unknown): boolean {
@@ -34,7 +34,7 @@ export async function upsertNewer(
   revision: number,
   doc: Record<string, unknown>,
 ): Promise<void> {
-  await lockFor(`${model.collection.collectionName}/${_id}`).runExclusive(async () => {
+  await withLock(`${model.collection.collectionName}/${_id}`, async () => {
     const stored = await model.findById(_id, { revision: 1 }).lean<{ revision: number }>();
     if (stored && stored.revision >= revision) return;
     await model.updateOne({ _id }, { $set: { ...doc, revision } }, { upsert: true });

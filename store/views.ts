@@ -58,13 +58,22 @@ export const encodeId = (id: string) => id.replace(/[%.$]/g, (c) => `%${c.charCo
 const decodeId = (field: string) =>
   field.replace(/%([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
 
-const LOCKS = Array.from({ length: 256 }, () => new Mutex());
+/** The lock of each key in use: made on first use, dropped when its last user is done. */
+const locks = new Map<string, { mutex: Mutex; users: number }>();
 
-/** The lock serializing writes to `key` in this process (striped: memory stays bounded). */
-export function lockFor(key: string): Mutex {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
-  return LOCKS[(h >>> 0) % LOCKS.length];
+/**
+ * Runs `fn` alone among the callers holding `key` in this process. One lock per key (not a few shared
+ * ones): a slow write to a busy scope never holds up writes to others.
+ */
+export async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const entry = locks.get(key) ?? { mutex: new Mutex(), users: 0 };
+  locks.set(key, entry);
+  entry.users++;
+  try {
+    return await entry.mutex.runExclusive(fn);
+  } finally {
+    if (--entry.users === 0) locks.delete(key);
+  }
 }
 
 function parseRows<T>(rows: Record<string, string> | undefined): Map<string, Row<T>> {
@@ -109,7 +118,7 @@ export function createViews(conn: Connection) {
     let batch = waiting.get(scope.key);
     if (!batch) {
       const changes: RowChange[] = [];
-      const written = lockFor(scope.key).runExclusive(() => {
+      const written = withLock(scope.key, () => {
         waiting.delete(scope.key); // from here on, puts start the next batch
         return write(scope, changes);
       });
@@ -120,6 +129,37 @@ export function createViews(conn: Connection) {
     return batch.written;
   }
 
+  /** Writes `changes` into one chunk document (newer revisions only); whether it changed. */
+  async function writeChunk(_id: string, changes: RowChange[]): Promise<boolean> {
+    const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
+    const $set: Record<string, string> = {};
+    const $unset: Record<string, ''> = {};
+    const revisions = new Map<string, number>();
+    for (const { id, revision, value } of changes) {
+      const field = encodeId(id);
+      const old = stored[field];
+      const newest = revisions.get(field) ?? (old === undefined ? -1 : (JSON.parse(old) as Row<object>)._r);
+      if (newest >= revision) continue;
+      revisions.set(field, revision);
+      $set[`rows.${field}`] = JSON.stringify(
+        value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
+      );
+    }
+    for (const [field, json] of Object.entries(stored))
+      if (
+        json.includes('"_gone"') &&
+        (JSON.parse(json) as { _gone: number })._gone < Date.now() - TOMBSTONE_MS
+      )
+        $unset[`rows.${field}`] = '';
+    if (!Object.keys($set).length && !Object.keys($unset).length) return false;
+    const update = {
+      ...(Object.keys($set).length ? { $set } : {}),
+      ...(Object.keys($unset).length ? { $unset } : {}),
+    };
+    await collection().updateOne({ _id }, update, { upsert: true });
+    return true;
+  }
+
   async function write(scope: Scope, changes: RowChange[]): Promise<void> {
     const byChunk = new Map<string | null, RowChange[]>();
     for (const change of changes) {
@@ -127,39 +167,13 @@ export function createViews(conn: Connection) {
       byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), change]);
     }
     const tokens: Record<string, string> = {};
-    for (const [chunk, list] of byChunk) {
-      const _id = docId(scope, chunk);
-      const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
-      const $set: Record<string, string> = {};
-      const $unset: Record<string, ''> = {};
-      const revisions = new Map<string, number>();
-      for (const { id, revision, value } of list) {
-        const field = encodeId(id);
-        const old = stored[field];
-        const newest = revisions.get(field) ?? (old === undefined ? -1 : (JSON.parse(old) as Row<object>)._r);
-        if (newest >= revision) continue;
-        revisions.set(field, revision);
-        $set[`rows.${field}`] = JSON.stringify(
-          value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
-        );
-      }
-      for (const [field, json] of Object.entries(stored))
-        if (
-          json.includes('"_gone"') &&
-          (JSON.parse(json) as { _gone: number })._gone < Date.now() - TOMBSTONE_MS
-        )
-          $unset[`rows.${field}`] = '';
-      if (!Object.keys($set).length && !Object.keys($unset).length) continue;
-      await collection().updateOne(
-        { _id },
-        {
-          ...(Object.keys($set).length ? { $set } : {}),
-          ...(Object.keys($unset).length ? { $unset } : {}),
-        },
-        { upsert: true },
-      );
-      if (chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
-    }
+    // Chunks are documents of their own: written at once.
+    await Promise.all(
+      [...byChunk].map(async ([chunk, list]) => {
+        const changed = await writeChunk(docId(scope, chunk), list);
+        if (changed && chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
+      }),
+    );
     // The head changes after its chunks: a reader that saw the new token reads the new chunk.
     if (Object.keys(tokens).length)
       await collection().updateOne({ _id: scope.key }, { $set: tokens }, { upsert: true });
