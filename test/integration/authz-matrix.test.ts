@@ -20,19 +20,8 @@ import { until } from '../helpers/supervision-api';
 type Outcome = 'ok' | '403' | '404' | 'all' | 'own' | 'none';
 type Target = 'own' | 'other';
 
-/** Columns of every grid, in this order. */
-const columns: Role[] = [
-  'member',
-  'organization',
-  'committee',
-  'leader',
-  'unit',
-  'unitLeader',
-  'supervisor',
-  'department',
-  'secretary',
-  'admin',
-];
+/** Columns of every grid: the roles in domain/roles.ts order. */
+const columns = roles;
 /** The demo person who plays each role (store/demo.ts). */
 const personas: Record<Role, string> = {
   member: 'member-zhang',
