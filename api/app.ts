@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps) {
   const api: Api = {
     router: Router(),
     registry: createRegistry(),
-    auth: createAuth(deps.config),
+    auth: createAuth(deps.config, deps.store),
     limits: createLimits(deps.limits ?? loadLimits(process.env, deps.config.NODE_ENV)),
   };
 

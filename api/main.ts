@@ -14,6 +14,11 @@ async function main() {
   const temporalConfig = loadTemporalConfig();
   const logger = createLogger(config.LOG_LEVEL).child({ component: 'api' });
 
+  if (config.demo)
+    logger.warn(
+      { host: config.HOST },
+      'demo mode (HUIYIN_DEMO=true): demo users and dev-login, not for real data',
+    );
   const store = await connectStore(config.MONGODB_URI);
   if (config.demo) logger.info({ inserted: await seedDemoDirectory(store) }, 'demo directory seeded');
   const connection = await Connection.connect(connectionOptions(temporalConfig));

@@ -247,6 +247,7 @@ async function main() {
       MONGODB_URI: mongoUri,
       TEMPORAL_ADDRESS: env.address,
       NODE_ENV: 'test',
+      HUIYIN_DEMO: 'true', // tokens of the demo directory's committee
       LOG_LEVEL: 'silent',
     });
     const app = createApp({
@@ -256,7 +257,7 @@ async function main() {
       store,
       logger: pino({ level: 'silent' }),
     });
-    const bearer = `Bearer ${await createAuth(config).issue({ id: 'committee', roles: ['committee'] })}`;
+    const bearer = `Bearer ${await createAuth(config, store).issue({ id: 'committee', roles: ['committee'] })}`;
     const get = async <T>(url: string): Promise<T> => {
       const res = await request(app).get(url).set('Authorization', bearer);
       if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -55,7 +55,8 @@ export async function bench(name: string, run: (stack: BenchStack) => Promise<vo
     TEMPORAL_TASK_QUEUE: 'bench',
     LOG_LEVEL: 'silent',
   };
-  const config = loadAppConfig({ ...env, NODE_ENV: 'test' });
+  // Demo mode: the benchmarks sign tokens for the demo directory's people.
+  const config = loadAppConfig({ ...env, NODE_ENV: 'test', HUIYIN_DEMO: 'true' });
   const temporalConfig = loadTemporalConfig(env);
   const store = await connectStore(env.MONGODB_URI);
   await seedCalendar(store);
@@ -76,7 +77,7 @@ export async function bench(name: string, run: (stack: BenchStack) => Promise<vo
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const auth = createAuth(config);
+  const auth = createAuth(config, store);
   const token = async (id: string, roles: string[]) =>
     `Bearer ${await auth.issue({ id, roles: roles as never })}`;
   try {

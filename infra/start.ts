@@ -10,7 +10,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import pino from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
-import { loadAppConfig } from '../config';
+import { loadAppConfig, withStartDemo } from '../config';
 import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { loadTemporalConfig } from '../temporal.config';
 import {
@@ -38,7 +38,9 @@ const logRotation = { size: '10M', rotate: 5 } as const;
 
 async function main() {
   const started = Date.now();
-  const app = loadAppConfig();
+  // The worker and the API run in demo mode unless the user chose otherwise (config.ts).
+  const childEnv = withStartDemo(process.env);
+  const app = loadAppConfig(childEnv);
   const temporal = loadTemporalConfig();
   const localTemporal = !temporal.external;
   const localDb = process.env.MONGODB_URI === undefined;
@@ -71,7 +73,9 @@ async function main() {
   await refuseBusyPort(app.PORT, 'the API');
   say('starting worker and API…');
   for (const part of ['worker', 'api'])
-    await supervise(part, part, async (log) => startTs(part, path.join(root, part, 'main.ts'), log));
+    await supervise(part, part, async (log) =>
+      startTs(part, path.join(root, part, 'main.ts'), childEnv, log),
+    );
   await waitForReady(`http://${app.HOST}:${app.PORT}/readyz`, 90_000);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -133,8 +137,8 @@ const logFile = (name: string) => path.join(path.relative(process.cwd(), logDir)
  * A TypeScript entry run by node itself with tsx as a loader (not the tsx CLI, whose signal relay
  * SIGKILLs a child that is slow to acknowledge a signal — too slow for a graceful shutdown under load).
  */
-function startTs(name: string, entry: string, log: RotatingFileStream) {
-  return startProcess(name, process.execPath, ['--import', 'tsx', entry], { log });
+function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, log: RotatingFileStream) {
+  return startProcess(name, process.execPath, ['--import', 'tsx', entry], { env, log });
 }
 
 async function refuseBusyPort(port: number, what: string) {

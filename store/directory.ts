@@ -59,6 +59,11 @@ export function directoryModels(conn: Connection) {
 /** A MongoDB filter over one collection's stored documents (`_id` = the record id). */
 export type DirectoryFilter = Record<string, unknown>;
 
+/** Directory writes per store in this process: a cache of records (api/auth.ts) drops what it read before. */
+const writes = new WeakMap<Store, number>();
+export const directoryWrites = (store: Store): number => writes.get(store) ?? 0;
+const wrote = (store: Store) => writes.set(store, directoryWrites(store) + 1);
+
 /** Reads and writes one directory collection in the API's shape (`id`, not `_id`). */
 export function directory<C extends DirectoryCollection>(store: Store, collection: C) {
   type R = DirectoryRecords[C];
@@ -89,11 +94,16 @@ export function directory<C extends DirectoryCollection>(store: Store, collectio
     },
 
     /** Inserts a new record; false when one with that id already exists. */
-    create: (record: R): Promise<boolean> => insertOnce(model, toDoc(record)),
+    async create(record: R): Promise<boolean> {
+      const inserted = await insertOnce(model, toDoc(record));
+      wrote(store);
+      return inserted;
+    },
 
     /** Creates or replaces the whole record. */
     async put(record: R): Promise<void> {
       await model.replaceOne({ _id: record.id }, toDoc(record), { upsert: true });
+      wrote(store);
     },
   };
 }

@@ -14,7 +14,7 @@ import { ensureSchedules } from './schedules';
 import { createWorker, workerTuning } from './worker';
 
 async function main() {
-  const app = loadAppConfig();
+  const app = loadAppConfig(process.env, { verifiesTokens: false }); // the worker checks no tokens
   const temporal = loadTemporalConfig();
   const tuning = workerTuning(loadWorkerConfig());
   const log = createLogger(app.LOG_LEVEL).child({ component: 'worker' });

@@ -23,12 +23,8 @@ export function devLoginRoutes({ config, store }: AppDeps, api: Api) {
     handler: async ({ body }) => {
       const user = await directory(store, 'users').get(body.username);
       if (!user?.active) throw unauthorized(`用户 ${body.username} 不存在或已停用`);
-      const token = await api.auth.issue({
-        id: user.id,
-        roles: user.roles,
-        unitId: user.unitId,
-        groupId: user.groupId,
-      });
+      // Unit and group are not in the token: each request reads them from the directory (api/auth.ts).
+      const token = await api.auth.issue({ id: user.id, roles: user.roles });
       return { token, user };
     },
   });

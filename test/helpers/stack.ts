@@ -2,7 +2,7 @@
  * The whole product in one test process, on the real servers of global setup:
  * the Express app, a worker on its own task queue, and a namespace and a database of its own.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
@@ -17,6 +17,7 @@ import { loadTemporalConfig } from '../../temporal.config';
 import { createWorker } from '../../worker/worker';
 import { workflowBundle } from './bundle';
 import { createNamespace } from './namespace';
+import { testBearer } from './tokens';
 
 // The SDK's INFO lines (worker state changes) drown test output; warnings still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -40,7 +41,9 @@ export async function startStack({
     TEMPORAL_NAMESPACE: namespace,
     LOG_LEVEL: 'silent',
   };
-  const config = loadAppConfig({ ...extraEnv, ...env, NODE_ENV: 'test' });
+  // Demo mode (dev-login, the workspace's demo users) with a secret of this run's own.
+  const secret = { HUIYIN_DEMO: 'true', JWT_SECRET: randomBytes(32).toString('hex') };
+  const config = loadAppConfig({ ...secret, ...extraEnv, ...env, NODE_ENV: 'test' });
   const temporalConfig = loadTemporalConfig(env);
 
   const store = await connectStore(dbUri);
@@ -56,13 +59,15 @@ export async function startStack({
   const temporal = new Client({ connection, namespace });
   const app = createApp({ config, temporalConfig, temporal, store, logger: pino({ level: 'silent' }) });
 
-  const auth = createAuth(config);
+  const auth = createAuth(config, store);
 
   return {
     app,
-    /** `Authorization` header value for a caller (defaults: id from the first role). */
-    bearer: async (role: Role, extra: Partial<Caller> = {}) =>
-      `Bearer ${await auth.issue({ id: `test-${role}`, roles: [role], ...extra })}`,
+    config,
+    /** Issues tokens as the API's own key; the person must be in the directory (or the token is refused). */
+    auth,
+    /** `Authorization` header value for a caller, who is put into the directory (test/helpers/tokens.ts). */
+    bearer: (role: Role, extra: Partial<Caller> = {}) => testBearer(store, auth, role, extra),
     store,
     temporal,
     taskQueue,

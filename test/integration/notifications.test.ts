@@ -48,7 +48,10 @@ const WEBHOOK_ALLOWED_HOSTS = 'oapi.dingtalk.com,qyapi.weixin.qq.com,http://127.
 beforeAll(async () => {
   [smtp, http] = await Promise.all([startSmtpSink(), startHttpReceiver()]);
   // The worker's own wiring: environment → config → senders.
-  const app = loadAppConfig({ NODE_ENV: 'test', PUBLIC_URL: `https://${domain}`, WEBHOOK_ALLOWED_HOSTS });
+  const app = loadAppConfig(
+    { NODE_ENV: 'test', PUBLIC_URL: `https://${domain}`, WEBHOOK_ALLOWED_HOSTS },
+    { verifiesTokens: false },
+  );
   const notify = loadNotifyConfig(app, {
     SMTP_URL: smtp.url,
     MAIL_FROM: `回音 Huiyin <huiyin@${domain}>`,

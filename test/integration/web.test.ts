@@ -24,7 +24,12 @@ afterAll(() => stack?.stop());
 
 /** An app like the stack's, on other settings. */
 function appWith(settings: Record<string, string>) {
-  const env = { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...settings };
+  const env = {
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    JWT_SECRET: 'web-test-secret-'.padEnd(32, 'x'),
+    ...settings,
+  };
   return createApp({
     config: loadAppConfig(env),
     temporalConfig: loadTemporalConfig(env),

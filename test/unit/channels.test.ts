@@ -16,7 +16,7 @@ import { describeMailTarget, loadNotifyConfig } from '../../notify.config';
 import type { OutboxRow } from '../../store/outbox';
 import { startHttpReceiver } from '../helpers/receivers';
 
-const demo = loadAppConfig({ NODE_ENV: 'development' });
+const demo = loadAppConfig({ NODE_ENV: 'development', HUIYIN_DEMO: 'true' });
 
 describe('loadNotifyConfig', () => {
   it('writes demo mail to a folder, and sends nothing by e-mail in production without SMTP', () => {
@@ -133,7 +133,7 @@ describe('DingTalk 加签', () => {
 
 describe('WEBHOOK_ALLOWED_HOSTS', () => {
   it('defaults to the DingTalk and WeCom robots, https only', () => {
-    expect(loadAppConfig({}).WEBHOOK_ALLOWED_HOSTS).toEqual([
+    expect(loadAppConfig({}, { verifiesTokens: false }).WEBHOOK_ALLOWED_HOSTS).toEqual([
       { hostname: 'oapi.dingtalk.com', http: false },
       { hostname: 'qyapi.weixin.qq.com', http: false },
     ]);
@@ -152,7 +152,9 @@ describe('WEBHOOK_ALLOWED_HOSTS', () => {
       { hostname: 'a.example', http: false },
     ]);
     expect(parseAllowedHosts('')).toEqual([]);
-    expect(loadAppConfig({ WEBHOOK_ALLOWED_HOSTS: '' }).WEBHOOK_ALLOWED_HOSTS).toEqual([]);
+    expect(
+      loadAppConfig({ WEBHOOK_ALLOWED_HOSTS: '' }, { verifiesTokens: false }).WEBHOOK_ALLOWED_HOSTS,
+    ).toEqual([]);
   });
 
   it.each([
