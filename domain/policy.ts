@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultLadder, ladderStepSchema } from './ladder';
-import { defaultNotificationPolicy, notificationPolicySchema } from './notifications';
+import { contactSchema, defaultNotificationPolicy, notificationPolicySchema } from './notifications';
 import { monthDaySchema, timeLimitSchema, timeOfDaySchema, type TimeLimit } from './time';
 
 /**
@@ -155,6 +155,28 @@ export const policySchema = z
   });
 
 export type Policy = z.infer<typeof policySchema>;
+
+/**
+ * The policy as GET /api/policy shows it: the inspection office's contact block (names, addresses, its
+ * robot) only to admins, who maintain it; to everyone else without `notifications.inspectionOffice`.
+ * The office webhook's URL is always masked (store/policy.ts keeps it sealed).
+ */
+export const policyViewSchema = z.strictObject({
+  ...policySchema.shape,
+  notifications: notificationPolicySchema.extend({
+    inspectionOffice: contactSchema
+      .nullable()
+      .optional()
+      .describe("Admins only: the inspection office's contact; the webhook URL's query values show as ****"),
+  }),
+});
+
+/** `policy` as `admin` (or not) may read it. */
+export function policyAsSeenBy(policy: Policy, admin: boolean): z.output<typeof policyViewSchema> {
+  if (admin) return policy;
+  const { inspectionOffice: _omitted, ...notifications } = policy.notifications; // eslint-disable-line @typescript-eslint/no-unused-vars
+  return { ...policy, notifications };
+}
 
 export type PolicyParseResult =
   { ok: true; policy: Policy } | { ok: false; errors: { path: string; message: string }[] };
