@@ -136,6 +136,26 @@ function fixedDateDue(cal: WorkingCalendar, startDate: string, date: string): Du
   };
 }
 
+/**
+ * The reply limit of a plenary proposal whose policy fixes a reply date (domain.md §2.5), as a fixed
+ * date YYYY-MM-DD: the next occurrence of `monthDay` on or after `startDate`, but never after `capDue`
+ * (the last day of the replyCap, 6 months from assignment by default).
+ *
+ * Why the cap: a plenary proposal assigned after its fixed date's month (date 06-30, assigned in
+ * July) would otherwise be due on next year's 06-30, nearly a year away; and a fixed date more than
+ * six months after the assignment (12-31 for a proposal assigned in March) would be too. §2.5 says the
+ * reply is never due later than the cap "including every extension", so the fixed date can only bring
+ * the deadline forward, never push it past the cap: the due day is min(fixed date, cap).
+ */
+export function plenaryReplyLimit(
+  startDate: string,
+  monthDay: string,
+  capDue: string,
+): { unit: 'fixedDate'; date: string } {
+  const fixed = isIsoDate(monthDay) ? monthDay : nextOccurrence(startDate, monthDay);
+  return { unit: 'fixedDate', date: fixed <= capDue ? fixed : capDue };
+}
+
 function nextOccurrence(startDate: string, monthDay: string): string {
   const year = yearOf(startDate);
   const thisYear = `${year}-${monthDay}`;

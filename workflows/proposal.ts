@@ -43,7 +43,8 @@ import {
   type UnitRole,
   unitRoleLabels,
 } from '../domain/proposal';
-import { addDays } from '../domain/time';
+import { plenaryReplyLimit } from '../domain/deadline';
+import { addDays, dateOf, type TimeLimit } from '../domain/time';
 import { AppliedUpdates, setActHandler } from './applied-updates';
 import { Clocks, type ClockContext, type ClockTable } from './clocks';
 import { historyFull, quiesce, refuse } from './lifecycle';
@@ -223,6 +224,13 @@ class ProposalRun {
     },
 
     review: async ({ args, by }) => {
+      // A merge can fail (the target is gone or closed): the review clock must then keep running, so
+      // it stops only once the target took the proposal. Added after the first release: `patched`
+      // keeps runs that merged before this change replaying as they ran (clock stopped first).
+      if (args.decision === 'merge' && patched('failed-merge-keeps-review-clock')) {
+        await this.mergeInto(args.intoProposalId, by, () => this.clocks.stop(clockIds.review, 'met'));
+        return;
+      }
       await this.clocks.stop(clockIds.review, 'met');
       switch (args.decision) {
         case 'file':
@@ -476,10 +484,15 @@ class ProposalRun {
 
   private startReplyClock(a: Assignment) {
     const plenaryDate = this.input.policy.plenaryReplyDate;
-    const limit =
-      this.state.type === 'plenary' && plenaryDate
-        ? { unit: 'fixedDate' as const, date: plenaryDate }
-        : undefined;
+    let limit: TimeLimit | undefined;
+    if (this.state.type === 'plenary' && plenaryDate) {
+      // The fixed date never reaches past the 6-month cap (domain/deadline.ts, plenaryReplyLimit). Added
+      // after the first release: `patched` keeps reply clocks started before it replaying as they ran.
+      limit =
+        a.capDue && patched('plenary-reply-date-capped')
+          ? plenaryReplyLimit(dateOf(Date.now()), plenaryDate, a.capDue)
+          : { unit: 'fixedDate', date: plenaryDate };
+    }
     return this.clocks.start(clockIds.reply(a.unitId), 'reply', { responsible: { unitId: a.unitId }, limit });
   }
 
@@ -571,15 +584,18 @@ class ProposalRun {
     await this.toReview();
   }
 
-  private async mergeInto(intoProposalId: string, by: string) {
+  /** 并案: hands the proposers to the target, then ends; `merged` runs once the target took them. */
+  private async mergeInto(intoProposalId: string, by: string, merged?: () => Promise<void>) {
     try {
       await getExternalWorkflowHandle(proposalWorkflowId(intoProposalId)).signal(absorbSignal, {
         proposalId: this.state.proposalId,
         proposerIds: proposers(this.state),
       });
     } catch {
+      // Nothing has changed: the proposal stays under review with its review clock running.
       refuse('mergeTargetMissing', `提案 ${intoProposalId} 不存在或已办结，不能并案`);
     }
+    await merged?.();
     this.state.mergedInto = intoProposalId;
     await this.finish('merged', `并入提案 ${intoProposalId} 办理`, by, { intoProposalId });
   }

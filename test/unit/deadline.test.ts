@@ -1,6 +1,6 @@
 import chineseDaysPackage from 'chinese-days/package.json';
 import { seedCalendarYears, WorkingCalendar } from '../../domain/calendar';
-import { computeDeadline } from '../../domain/deadline';
+import { computeDeadline, plenaryReplyLimit } from '../../domain/deadline';
 import type { TimeLimit } from '../../domain/time';
 
 const cal = new WorkingCalendar(seedCalendarYears());
@@ -91,6 +91,39 @@ describe('fixed date', () => {
     });
     expect(deadline).toMatchObject({ due: '2026-10-01', uncertain: false, calendarVersion: '' });
     expect(deadline.dueAtIso).toBe('2026-10-01T23:59:59.999+08:00');
+  });
+});
+
+describe('a plenary proposal’s fixed reply date, capped at 6 months from assignment (domain.md §2.5)', () => {
+  const capOf = (startIso: string) => dueOf(startIso, { unit: 'months', amount: 6 });
+
+  it('keeps a fixed date within the cap', () => {
+    const start = '2026-03-05T09:00:00+08:00';
+    expect(plenaryReplyLimit('2026-03-05', '06-30', capOf(start))).toEqual({
+      unit: 'fixedDate',
+      date: '2026-06-30',
+    });
+  });
+
+  it('caps a fixed date set after its month: next year’s date would be nearly a year away', () => {
+    // Assigned 2026-07-15, after June: 06-30 next occurs on 2027-06-30; the cap is 2027-01-15.
+    const start = '2026-07-15T09:00:00+08:00';
+    expect(capOf(start)).toBe('2027-01-15');
+    const limit = plenaryReplyLimit('2026-07-15', '06-30', capOf(start));
+    expect(limit).toEqual({ unit: 'fixedDate', date: '2027-01-15' });
+    expect(computeDeadline(cal, at(start), limit).due).toBe('2027-01-15');
+  });
+
+  it('caps a fixed date later in the same year but beyond 6 months', () => {
+    const start = '2026-03-05T09:00:00+08:00';
+    expect(plenaryReplyLimit('2026-03-05', '12-31', capOf(start))).toEqual({
+      unit: 'fixedDate',
+      date: capOf(start),
+    });
+  });
+
+  it('keeps the fixed date when it is the cap’s own day', () => {
+    expect(plenaryReplyLimit('2026-07-15', '01-15', '2027-01-15').date).toBe('2027-01-15');
   });
 });
 

@@ -154,6 +154,51 @@ test('merged proposals: every proposer of the merged one is asked for feedback w
   ).toEqual(['feedback:member-wang', `feedback:${lead}`]);
 });
 
+test('a failed merge leaves the proposal under review, its review clock running to its reminders and past due', async () => {
+  const handle = await h.start();
+  const gone = await h.start({ leadProposerId: 'member-wang' });
+  await h.act(gone, 'withdraw', {}, 'member-wang');
+  await gone.result(); // a closed proposal takes no other one
+  for (const intoProposalId of ['2026-0099', '2026-0002']) {
+    expect(await h.refusal(handle, 'review', { decision: 'merge', intoProposalId }, committee)).toBe(
+      'mergeTargetMissing',
+    );
+  }
+  let view = await h.view(handle);
+  expect(view.state.status).toBe('underReview');
+  expect(view.state.mergedInto).toBeUndefined();
+  expect(view.clocks.review).toMatchObject({ status: 'running', generation: 1 });
+  expect(view.clocks.review.plan.deadline.due).toBe('2027-01-12');
+
+  await h.travelTo('2027-01-14T10:00:00+08:00');
+  view = await h.view(handle);
+  expect(view.clocks.review).toMatchObject({ status: 'running', overdue: true });
+  const steps = h.recorder.notices.filter((n) => n.clock.itemId === '2026-0001' && n.clock.id === 'review');
+  expect(steps.map((n) => n.step.kind)).toEqual(['reminder', 'reminder', 'chaseNotice']);
+
+  // A merge into a live proposal still goes through, and only then meets the review clock.
+  const target = await h.start({ leadProposerId: 'member-sun' });
+  view = await h.act(handle, 'review', { decision: 'merge', intoProposalId: '2026-0003' }, committee);
+  expect(view.state).toMatchObject({ status: 'merged', mergedInto: '2026-0003' });
+  expect(view.clocks.review.status).toBe('met');
+  expect((await h.view(target)).state.mergedProposers).toEqual([
+    { proposalId: '2026-0001', proposerIds: [lead] },
+  ]);
+});
+
+test('a plenary proposal’s fixed reply date set after its month is capped at 6 months from assignment', async () => {
+  // Assigned on 2026-12-28, after December: 12-20 next comes on 2027-12-20, beyond the cap 2027-06-28.
+  const policy = { ...defaultPolicy, plenaryReplyDate: '12-20' };
+  const handle = await h.start({ type: 'plenary' }, policy);
+  await h.act(handle, 'review', { decision: 'file' }, committee);
+  const view = await h.act(handle, 'assign', lead1, committee);
+  expect(view.state.assignments[0].capDue).toBe('2027-06-28');
+  expect(view.clocks['reply:unit-housing'].plan.deadline).toMatchObject({
+    rule: { unit: 'fixedDate', date: '2027-06-28' },
+    due: '2027-06-28',
+  });
+});
+
 test('a co-handler’s opinion is due before the lead may reply, capped 20 days before the lead’s deadline', async () => {
   const policy = { ...defaultPolicy, plenaryReplyDate: '02-10' };
   const handle = await h.start({ type: 'plenary' }, policy);
