@@ -5,6 +5,7 @@
 import type { ClockSnapshot } from './ladder';
 import {
   activeAssignments,
+  pendingCoSigners,
   proposers,
   replyingAssignments,
   type Assignment,
@@ -30,8 +31,17 @@ export interface ProposalSummary {
   topic?: string;
   status: ProposalStatus;
   leadProposerId: string;
-  /** Everyone the proposal answers to (lead, co-signers, merged proposers): "my proposals". */
+  /**
+   * Everyone the proposal answers to (lead, confirmed co-signers, merged proposers): the proposers as
+   * listed. A co-signer who declined, or has not (yet) confirmed, is not one of them.
+   */
   proposerIds: string[];
+  /**
+   * Who reads it as a proposer: `proposerIds`, plus, while the co-signing window is open, the invited
+   * co-signers who have not answered yet (they must be able to read what they are asked to sign).
+   * Absent in summaries written before it existed: `proposerIds` stands in.
+   */
+  readerIds?: string[];
   organization: boolean;
   key: boolean;
   keyLeaderId?: string;
@@ -58,9 +68,12 @@ export interface ClockSummary {
 
 const DAY_MS = 86_400_000;
 
-/** Proposers who may read it: while co-signing, every invited co-signer (they must answer); then those who confirmed. */
-const readers = (s: ProposalState) =>
-  s.status === 'cosigning' ? [...new Set([...proposers(s), ...s.coSignerIds])] : proposers(s);
+/**
+ * Proposers who may read it (domain.md §2.0): the proposers, and while co-signing is open the invited
+ * co-signers still to answer. A decliner never reads it again, even while the window is still open; one
+ * who let the window close without answering no longer reads it.
+ */
+const readers = (s: ProposalState) => [...new Set([...proposers(s), ...pendingCoSigners(s)])];
 
 export function summarize(s: ProposalState): ProposalSummary {
   return {
@@ -71,7 +84,8 @@ export function summarize(s: ProposalState): ProposalSummary {
     ...(s.topic ? { topic: s.topic } : {}),
     status: s.status,
     leadProposerId: s.leadProposerId,
-    proposerIds: readers(s),
+    proposerIds: proposers(s),
+    readerIds: readers(s),
     organization: Boolean(s.organization),
     key: Boolean(s.key),
     ...(s.key ? { keyLeaderId: s.key.leaderId } : {}),
@@ -131,16 +145,17 @@ export function summarizeClock(clock: ClockSnapshot): ClockSummary {
 const handlingUnitRoles = ['unit', 'unitLeader', 'secretary'] as const;
 
 /**
- * Who may read a proposal (domain.md §1): body-wide roles everything; its proposers; the people of a
+ * Who may read a proposal (domain.md §1): body-wide roles everything; its proposers (and co-signers
+ * still asked to confirm, `readerIds`; never one who declined); the people of a
  * unit handling it now — `unitIds` leaves out returned assignments, so a unit whose return was granted
  * no longer reads it. The detail, every action, every list and the export ask this one rule.
  */
 export function visibleTo(
-  summary: Pick<ProposalSummary, 'proposerIds' | 'unitIds'>,
+  summary: Pick<ProposalSummary, 'proposerIds' | 'readerIds' | 'unitIds'>,
   caller: Caller,
 ): boolean {
   if (seesEverything(caller)) return true;
-  if (summary.proposerIds.includes(caller.id)) return true;
+  if ((summary.readerIds ?? summary.proposerIds).includes(caller.id)) return true;
   // A supervised department's people are a unit's too, but proposals are handled by handling units.
   if (!hasRole(caller, ...handlingUnitRoles)) return false;
   return summary.unitIds.some((unitId) => belongsToUnit(caller, unitId));

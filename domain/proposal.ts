@@ -204,6 +204,23 @@ export function proposers(state: ProposalState): string[] {
   return [...new Set(ids)];
 }
 
+/**
+ * Invited co-signers who have not answered yet, while the co-signing window is open (domain.md §2.0).
+ * Once it closes they are nobody's: not proposers, not readers.
+ */
+export function pendingCoSigners(state: ProposalState): string[] {
+  if (state.status !== 'cosigning') return [];
+  const answered = [...state.confirmedCoSignerIds, ...state.declinedCoSignerIds];
+  return state.coSignerIds.filter((id) => !answered.includes(id));
+}
+
+/**
+ * The co-signers listed with the proposal (detail, CSV): those who confirmed, in the order they were
+ * invited. A decliner is never listed; one who never answered is not listed once the window closed.
+ */
+export const listedCoSigners = (state: ProposalState): string[] =>
+  state.coSignerIds.filter((id) => state.confirmedCoSignerIds.includes(id));
+
 /** Units currently responsible (not re-assigned away). */
 export const activeAssignments = (state: ProposalState) =>
   state.assignments.filter((a) => a.status !== 'returned');

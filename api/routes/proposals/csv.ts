@@ -17,6 +17,7 @@ import { actionSchemas, type ActionArgs, type ActionName } from '../../../domain
 import { proposalNumberSchema } from '../../../domain/proposal-number';
 import {
   activeAssignments,
+  listedCoSigners,
   proposalStatusLabels,
   proposalTypeLabels,
   type ProposalState,
@@ -57,7 +58,8 @@ const exportColumns: [header: string, value: (s: ProposalState) => string | numb
   ['内容', (s) => s.content],
   ['分类', (s) => s.topic ?? ''],
   ['第一提案人', (s) => s.leadProposerId],
-  ['联名人', (s) => join(s.coSignerIds.filter((id) => !s.declinedCoSignerIds.includes(id)))],
+  // Confirmed co-signers only: one who declined or never confirmed is not a proposer (domain.md §2.0).
+  ['联名人', (s) => join(listedCoSigners(s))],
   ['集体提案', (s) => yesNo(s.organization)],
   ['状态', (s) => proposalStatusLabels[s.status]],
   ['主办单位', (s) => unitsAs(s, 'lead')],

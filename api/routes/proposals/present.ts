@@ -5,7 +5,10 @@ import { actionLabels, availableActions, type ActionName } from '../../../domain
 import {
   assignmentStatusLabels,
   contactMethodLabels,
+  listedCoSigners,
+  pendingCoSigners,
   proposalStatusLabels,
+  proposers,
   proposalTypeLabels,
   proposalWorkflowId,
   unitRoleLabels,
@@ -47,6 +50,12 @@ export function presentState(state: ProposalState, policy: Policy, unitNames: Ma
     statusLabel: proposalStatusLabels[state.status],
     typeLabel: proposalTypeLabels[state.type],
     notFiledReasonLabel: labelOf(policy.notFiledReasons, state.notFiledReason),
+    // The proposers as listed (lead, confirmed co-signers, merged proposers): an invited co-signer who
+    // declined or did not confirm is never one; `coSignerIds` above stays the invitation as filed.
+    proposerIds: proposers(state),
+    listedCoSignerIds: listedCoSigners(state),
+    /** Invited co-signers still to answer, while the co-signing window is open. */
+    pendingCoSignerIds: pendingCoSigners(state),
     assignments: state.assignments.map((a) => presentAssignment(a, policy, unitNames)),
     feedback: state.feedback.map((f) => ({ ...f, ratingLabel: labelOf(policy.satisfactionScale, f.rating) })),
   };
