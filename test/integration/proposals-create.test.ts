@@ -79,28 +79,32 @@ describe('the answer to a filing', () => {
 });
 
 describe('numbers', () => {
+  /** Another session year is the committee's to choose (members file in the current one): filed for `who`. */
+  const fileIn = (sessionYear: number, who = 'member-zhang', key?: string) =>
+    file({ sessionYear, leadProposerId: who }, 'committee', key);
+
   test('filed at once are consecutive; a key sent again meanwhile draws no second number', async () => {
-    const all = await Promise.all([1, 2, 3, 4, 5, 6].map(() => file({ sessionYear: 2095 })));
+    const all = await Promise.all([1, 2, 3, 4, 5, 6].map(() => fileIn(2095)));
     expect(all.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(all.map(idOf).sort()).toEqual(numbers(2095, 1, 2, 3, 4, 5, 6));
 
-    const retries = await Promise.all([1, 2, 3].map(() => file({ sessionYear: 2095 }, 'member-li', 'twice')));
+    const retries = await Promise.all([1, 2, 3].map(() => fileIn(2095, 'member-li', 'twice')));
     expect(retries.map((r) => r.status).sort()).toEqual([200, 200, 201]);
     expect(new Set(retries.map(idOf))).toEqual(new Set(numbers(2095, 7)));
-    expect(idOf(await file({ sessionYear: 2095 }))).toBe(numbers(2095, 8)[0]);
+    expect(idOf(await fileIn(2095))).toBe(numbers(2095, 8)[0]);
   });
 
   test('another process (or a restart) goes on after them, and skips what it finds taken', async () => {
     const name = proposalCounter(2096);
-    expect(idOf(await file({ sessionYear: 2096 }))).toBe('2096-0001');
-    expect(idOf(await file({ sessionYear: 2096 }))).toBe('2096-0002');
+    expect(idOf(await fileIn(2096))).toBe('2096-0001');
+    expect(idOf(await fileIn(2096))).toBe('2096-0002');
     // The counter follows the claims in the background.
     await until(async () => (await readCounter(stack.store, name)) === 2);
     const other = await connectStore(`${process.env.HUIYIN_TEST_MONGODB}/${stack.store.conn.name}`);
     try {
       expect(await nextSequence(other, name)).toBe(3);
       // This process has not heard of 3: its claim finds it taken and walks on.
-      expect(idOf(await file({ sessionYear: 2096 }))).toBe('2096-0004');
+      expect(idOf(await fileIn(2096))).toBe('2096-0004');
       expect(await nextSequence(other, name)).toBe(5);
     } finally {
       await other.close();
@@ -108,9 +112,9 @@ describe('numbers', () => {
   });
 
   test('an import reserves its numbers: filings go on after the highest', async () => {
-    expect(idOf(await file({ sessionYear: 2097 }))).toBe('2097-0001');
+    expect(idOf(await fileIn(2097))).toBe('2097-0001');
     await reserveSequence(stack.store, proposalCounter(2097), 40);
-    expect(idOf(await file({ sessionYear: 2097 }))).toBe('2097-0041');
+    expect(idOf(await fileIn(2097))).toBe('2097-0041');
   });
 
   test('a number whose workflow exists without a claim is drawn again, and the key follows', async () => {
@@ -129,10 +133,10 @@ describe('numbers', () => {
         },
       ],
     });
-    const first = await file({ sessionYear: 2098 }, 'member-li', 'taken-once');
+    const first = await fileIn(2098, 'member-li', 'taken-once');
     expect([first.status, idOf(first)]).toEqual([201, '2098-0002']);
     expect(first.body.proposal.leadProposerId).toBe('member-li');
-    const again = await file({ sessionYear: 2098 }, 'member-li', 'taken-once');
+    const again = await fileIn(2098, 'member-li', 'taken-once');
     expect([again.status, idOf(again)]).toEqual([200, '2098-0002']);
   });
 });
