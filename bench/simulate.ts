@@ -8,9 +8,9 @@
  * endpoints of `createApp`) next to the same figures folded from scratch from every workflow's final
  * state (bench/sim/fold.ts), and exits 1 when they differ (or an actor failed).
  *
- * Environment: SIM_PROPOSALS (40: about 4 minutes on a busy 2-core machine; 150 took 20
- * minutes, and a city's ~600 would take hours: the session year's view takes every projection in turn,
- * each slower as the view grows), SIM_SEED (2027), SIM_SUPERVISION (1;
+ * Environment: SIM_PROPOSALS (40: about 2 minutes on a busy 2-core machine; 150 took 10 minutes and
+ * 9,400 activities, so a city's ~600 takes about 40: the worker's activities on FerretDB are the bound,
+ * about 15 a second on such a machine), SIM_SEED (2027), SIM_SUPERVISION (1;
  * 0 = proposals only), SIM_CONCURRENCY (48 actors between two waits), SIM_KEEP (1 = keep the data
  * directory), SIM_TRACE (1 = print the latest calls when the clock stalls).
  */
