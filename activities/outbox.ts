@@ -1,10 +1,13 @@
 /**
  * Turning notices into outbox rows (who, on which channels, when) and delivering them, each row by its
  * `_id`. Rows are keyed by notice, recipient and channel, so writing them again changes nothing.
+ * A webhook row holds a reference to the saved webhook (a person's preferences, the policy's
+ * inspection office), opened only here, when the row is sent; and the daily sweep expires old rows.
  */
 import { inboxSender, UndeliverableError } from './channels';
 import type { ActivityDeps, NotificationDeps } from './deps';
 import type { Audience } from '../domain/ladder';
+import { webhookRefOf, type WebhookRef } from '../domain/secrets';
 import {
   defaultPreferences,
   defaultRetryRule,
@@ -16,7 +19,11 @@ import {
   type Preferences,
   type Reachable,
   type Recipient,
+  type Webhook,
 } from '../domain/notifications';
+import { loadRetention } from '../infra/retention';
+import { SealedValueError, secretBox, type SecretBox } from '../infra/secret-key';
+import { ensureExpiryIndexes, sweepExpired } from '../store/expiry';
 import { directory } from '../store/directory';
 import type { Store } from '../store';
 import {
@@ -27,12 +34,14 @@ import {
   enqueueOutbox,
   markAttemptFailed,
   markSent,
+  openWebhookCopy,
+  sealOutboxCopies,
   type NewOutboxRow,
   type OutboxRow,
   writeOutbox,
 } from '../store/outbox';
-import { currentPolicy } from '../store/policy';
-import { preferencesOf } from '../store/preferences';
+import { currentPolicy, inspectionOfficeWebhook, sealStoredPolicies } from '../store/policy';
+import { preferencesOf, sealStoredPreferences, webhookOf } from '../store/preferences';
 
 /** Delivery settings with defaults for what the caller left out (tests, tools: inbox only). */
 export function notificationDeps(deps: ActivityDeps): NotificationDeps {
@@ -129,7 +138,8 @@ export function rowsFor(
       recipientName: who.name,
       audience: who.audience,
       channel,
-      address,
+      // A reference, resolved when sent: the row never holds the URL's token or the robot's secret.
+      address: 'webhook' in address ? { webhook: { ref: webhookRefOf(who.reach.userId) } } : address,
       ...message,
       urgent: notice.urgent,
       deliverAt: new Date(notice.deliverAt),
@@ -151,6 +161,37 @@ export interface DeliveryPlan {
 
 export type DeliveryOutcome = 'sent' | 'retrying' | 'failed' | 'skipped';
 
+/** The webhook a reference names, opened for sending; undefined when it is no longer saved. */
+export async function resolveWebhookRef(
+  store: Store,
+  box: SecretBox,
+  ref: WebhookRef,
+): Promise<Webhook | undefined> {
+  if (ref === 'policy:inspectionOffice') return inspectionOfficeWebhook(store, box);
+  if (ref.startsWith('preferences:')) return webhookOf(store, box, ref.slice('preferences:'.length));
+  return undefined;
+}
+
+/**
+ * `row` as its sender needs it: a webhook reference resolved and a sealed copy opened (rows written
+ * before references hold a plain copy, sent as it is). Throws UndeliverableError when the webhook is
+ * gone or cannot be opened: retrying would not bring it back.
+ */
+async function withWebhook(store: Store, box: () => SecretBox, row: OutboxRow): Promise<OutboxRow> {
+  if (row.channel !== 'webhook' || !('webhook' in row.address)) return row;
+  const hook = row.address.webhook as Webhook & { ref?: WebhookRef; sealed?: string };
+  let opened: Webhook | undefined;
+  try {
+    opened = hook.ref ? await resolveWebhookRef(store, box(), hook.ref) : openWebhookCopy(box(), hook);
+  } catch (err) {
+    if (err instanceof SealedValueError)
+      throw new UndeliverableError(`not sent: cannot open the saved webhook (${err.message})`);
+    throw err;
+  }
+  if (!opened) throw new UndeliverableError(`not sent: no webhook saved for ${hook.ref}`);
+  return { ...row, address: { webhook: opened } };
+}
+
 /**
  * What became of one delivery attempt of a row: `sent`, finally `failed`, `skipped` (sent or failed
  * already, or no such row), or to be tried again `at` (epoch ms): `retrying` after a failed send (the
@@ -166,13 +207,15 @@ export type RowDelivery =
 export function delivery(deps: ActivityDeps) {
   const { store } = deps;
   const settings = notificationDeps(deps);
+  // A worker that sends webhooks opens them: without HUIYIN_SECRET_KEY (outside demo) it does not start.
+  if (settings.senders.webhook) secretBox();
 
   /** Sends a row its owner holds and records the outcome (see `deliverOutbox`). */
   async function send(row: OutboxRow, { indexed = true } = {}): Promise<RowDelivery> {
     const sender = settings.senders[row.channel];
     try {
       if (!sender) throw new Error(`channel ${row.channel} is not configured on this worker`);
-      await sender(row);
+      await sender(await withWebhook(store, secretBox, row));
     } catch (err) {
       const attempts = row.attempts + 1;
       // A refused address (e.g. a webhook host off the allow-list) will not get better by retrying.
@@ -312,6 +355,25 @@ export function outboxActivities(deps: ActivityDeps) {
      */
     async deliverRow({ id, owner }: { id: string; owner: string }): Promise<RowDelivery> {
       return deliverRow({ id, owner });
+    },
+
+    /**
+     * The daily sweep (worker/schedules.ts): deletes outbox rows and Idempotency-Key claims past their
+     * retention (HUIYIN_OUTBOX_RETENTION_DAYS, HUIYIN_IDEMPOTENCY_RETENTION_DAYS; TTL indexes do it too
+     * on MongoDB), and seals webhooks still stored plain from before encryption at rest (preferences,
+     * policy versions, copies in old outbox rows). Filters over whole collections: once a day only.
+     */
+    async sweepExpired({ now = Date.now() }: { now?: number } = {}) {
+      const retention = loadRetention();
+      const box = secretBox();
+      const ttl = await ensureExpiryIndexes(store, retention);
+      const deleted = await sweepExpired(store, retention, new Date(now));
+      const sealed = {
+        preferences: await sealStoredPreferences(store, box),
+        policies: await sealStoredPolicies(store, box),
+        outbox: await sealOutboxCopies(store, box),
+      };
+      return { ttl, deleted, sealed };
     },
   };
 }

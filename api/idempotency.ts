@@ -9,6 +9,9 @@
  * - an action on an item (`keyedUpdate`): the Update id is derived from the caller and the key, so the
  *   server (within a run) and the workflow (after continue-as-new, workflows/applied-updates.ts)
  *   answer a retry with the first outcome.
+ *
+ * Claims expire after HUIYIN_IDEMPOTENCY_RETENTION_DAYS (7 by default; a TTL index on MongoDB, the
+ * worker's nightly sweep on FerretDB, store/expiry.ts): a key sent again later is a new request.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { WorkflowStartOptions } from '@temporalio/client';

@@ -23,6 +23,7 @@ import {
   stopAllStarted,
   type Managed,
 } from './processes';
+import { loadSecretKey } from './secret-key';
 import { Supervisor } from './supervise';
 
 const root = path.resolve(__dirname, '..');
@@ -41,6 +42,8 @@ async function main() {
   // The worker and the API run in demo mode unless the user chose otherwise (config.ts).
   const childEnv = withStartDemo(process.env);
   const app = loadAppConfig(childEnv);
+  // Demo makes its secrets-at-rest key (data/secret.key) now, so the worker and the API read the same one.
+  if (loadSecretKey(childEnv).source === 'demo-file') say('secrets at rest: demo key data/secret.key');
   const temporal = loadTemporalConfig();
   const localTemporal = !temporal.external;
   const localDb = process.env.MONGODB_URI === undefined;

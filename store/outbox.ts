@@ -4,10 +4,14 @@
  * row with a claim key per `claims` count and a lease, so two of them never send the same row at once;
  * delivery reads and writes rows by `_id` only, and the recovery sweep finds them through the small
  * due index (`outbox_due`), never by a filter over the outbox. In-app messages are the outbox's `inbox`
- * rows once delivered, read from their recipient's view (store/inbox.ts).
+ * rows once delivered, read from their recipient's view (store/inbox.ts). A webhook row keeps a
+ * reference to the saved webhook (domain/secrets.ts), resolved when it is sent, never a copy of its
+ * URL or secret. Sent and failed rows expire after the retention period (store/expiry.ts).
  */
 import { mongo, Schema, type Connection, type Model } from 'mongoose';
-import type { Address, Channel } from '../domain/notifications';
+import type { Address, Channel, Webhook } from '../domain/notifications';
+import { maskUrl, type StoredWebhookAddress } from '../domain/secrets';
+import { isSealed, type SecretBox } from '../infra/secret-key';
 import type { Store } from './index';
 import { putDelivered } from './inbox';
 import { insertOnce } from './mongo';
@@ -28,7 +32,8 @@ export interface NewOutboxRow {
   recipientName: string;
   audience?: string;
   channel: Channel;
-  address: Address;
+  /** A webhook row: `{ webhook: { ref } }`; rows written before that hold a copy of the webhook. */
+  address: Address | StoredWebhookAddress;
   subject: string;
   text: string;
   link: string;
@@ -46,6 +51,8 @@ export interface OutboxRow extends NewOutboxRow {
   claimedBy?: string;
   leaseUntil?: Date;
   sentAt?: Date;
+  /** When it was sent or finally failed: it expires that long after (TTL on MongoDB, the sweep elsewhere). */
+  doneAt?: Date;
   /** In-app messages: when the recipient read it (from the read marks, store/inbox.ts). */
   readAt?: Date;
   createdAt: Date;
@@ -76,6 +83,7 @@ const outboxSchema = new Schema(
     claimedBy: String,
     leaseUntil: Date,
     sentAt: Date,
+    doneAt: Date,
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -163,7 +171,7 @@ export async function writeOutbox(
 ): Promise<OutboxRow[]> {
   const state = (row: NewOutboxRow) => {
     if (!claim || row.deliverAt.getTime() > now.getTime()) return { status: 'pending' as const, claims: 0 };
-    if (claim.delivered?.(row)) return { status: 'sent' as const, claims: 0, sentAt: now };
+    if (claim.delivered?.(row)) return { status: 'sent' as const, claims: 0, sentAt: now, doneAt: now };
     const { owner: claimedBy, leaseUntil } = claim;
     return { status: 'sending' as const, claims: 1, claimedBy, leaseUntil };
   };
@@ -315,7 +323,10 @@ export async function markSent(
   { now = new Date(), indexed = true }: { now?: Date; indexed?: boolean } = {},
 ): Promise<void> {
   if (!(await stillHeld(store, row, now))) return;
-  await store.outbox.updateOne({ _id: row._id }, { $set: { status: 'sent', sentAt: now }, $unset: released });
+  await store.outbox.updateOne(
+    { _id: row._id },
+    { $set: { status: 'sent', sentAt: now, doneAt: now }, $unset: released },
+  );
   await putDelivered(store, [{ ...row, status: 'sent', sentAt: now }]);
   if (indexed) await store.outboxDue.deleteOne({ _id: row._id });
 }
@@ -337,7 +348,7 @@ export async function markAttemptFailed(
         status,
         attempts: row.attempts + 1,
         lastError: error.slice(0, 500),
-        ...(retryAt && { nextAttemptAt: retryAt }),
+        ...(retryAt ? { nextAttemptAt: retryAt } : { doneAt: now }),
       },
       $unset: released,
     },
@@ -369,4 +380,55 @@ export async function listOutbox(store: Store, q: OutboxQuery): Promise<OutboxRo
     .skip(q.skip)
     .limit(q.limit)
     .lean<OutboxRow[]>();
+}
+
+/**
+ * Deletes rows sent or finally failed before `cutoff`, and claim keys taken before it (the claim
+ * history; the due index's marker stays). Rows from before `doneAt` count from when they were written.
+ * A filter over the whole outbox: for the daily sweep only, never a request. Returns the rows deleted.
+ */
+export async function deleteExpiredOutbox(store: Store, cutoff: Date): Promise<number> {
+  const [done, legacy] = await Promise.all([
+    store.outbox.deleteMany({ doneAt: { $lt: cutoff } }),
+    store.outbox.deleteMany({
+      doneAt: { $exists: false },
+      status: { $in: ['sent', 'failed'] },
+      createdAt: { $lt: cutoff },
+    }),
+  ]);
+  await store.outboxClaims.deleteMany({ _id: { $ne: dueIndexMarker }, at: { $lt: cutoff } });
+  return done.deletedCount + legacy.deletedCount;
+}
+
+/**
+ * Rows written before references hold a copy of a webhook: its URL (with the robot's token) and secret
+ * are sealed into `sealed`, the URL kept masked. Returns how many rows it changed. A filter over the
+ * whole outbox: for the daily sweep only.
+ */
+export async function sealOutboxCopies(store: Store, box: SecretBox): Promise<number> {
+  const rows = await store.outbox
+    .find({ channel: 'webhook', 'address.webhook.url': { $exists: true } }, { address: 1 })
+    .lean<{ _id: string; address: { webhook: Webhook & { sealed?: string } } }[]>();
+  let changed = 0;
+  for (const { _id, address } of rows) {
+    const hook = address.webhook;
+    if (hook.sealed || isSealed(hook.url)) continue;
+    const sealed = box.seal(JSON.stringify({ url: hook.url, secret: hook.secret }));
+    const copy = {
+      url: maskUrl(hook.url),
+      format: hook.format,
+      ...(hook.secret && { secret: '******' }),
+      sealed,
+    };
+    await store.outbox.updateOne({ _id }, { $set: { address: { webhook: copy } } });
+    changed++;
+  }
+  return changed;
+}
+
+/** The webhook of a copy `sealOutboxCopies` sealed, opened; a plain copy as it is. */
+export function openWebhookCopy(box: SecretBox, hook: Webhook & { sealed?: string }): Webhook {
+  if (!hook.sealed) return hook;
+  const { url, secret } = JSON.parse(box.open(hook.sealed)) as { url: string; secret?: string };
+  return { url, format: hook.format, ...(secret && { secret }) };
 }

@@ -6,3 +6,4 @@ export { deliverNotice, dispatchOutbox, testNotification } from './dispatch';
 export { dailyDigest } from './digest';
 export { followUpItem } from './follow-up';
 export { supervisionPosting } from './supervision-posting';
+export { expirySweep } from './sweep';

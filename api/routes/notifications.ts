@@ -9,20 +9,20 @@ import {
   defaultPreferences,
   dingtalkSecretSchema,
   preferencesSchema,
-  redactAddress,
   redactedSecret,
-  redactWebhook,
   webhookSchema,
   type Preferences,
 } from '../../domain/notifications';
 import { hasRole, roles } from '../../domain/roles';
+import { isMaskedFormOf, maskWebhook, presentAddress } from '../../domain/secrets';
 import { toIso } from '../../domain/time';
 import { webhookUrlProblem } from '../../domain/webhooks';
 import { directory } from '../../store/directory';
 import { inbox, markRead, unreadCount } from '../../store/inbox';
 import { listOutbox, outboxStatuses, type OutboxRow } from '../../store/outbox';
 import { currentPolicy } from '../../store/policy';
-import { preferencesOf, savePreferences } from '../../store/preferences';
+import { secretBox } from '../../infra/secret-key';
+import { preferencesOf, savePreferences, webhookOf } from '../../store/preferences';
 import type { testNotification } from '../../workflows/dispatch';
 import type { AppDeps } from '../deps';
 import { forbidden, invalidFields, notFound } from '../errors';
@@ -62,7 +62,9 @@ const rowSchema = z.object({
   address: z
     .unknown()
     .optional()
-    .describe('Admins only: where it was sent (a webhook secret shows as ******)'),
+    .describe(
+      "Admins only: where it was sent. A webhook is a reference to the saved one ({ webhook: { ref } }), or on older rows a copy with its URL's query values as **** and a secret as ******",
+    ),
 });
 
 const presentRow = (row: OutboxRow, withAddress = false) => ({
@@ -85,29 +87,36 @@ const presentRow = (row: OutboxRow, withAddress = false) => ({
   sentAt: iso(row.sentAt),
   readAt: iso(row.readAt),
   createdAt: iso(row.createdAt)!,
-  ...(withAddress && { address: redactAddress(row.address) }),
+  ...(withAddress && { address: presentAddress(row.address) }),
 });
 
 const secretDescription =
   "DingTalk robot's 加签 secret (format dingtalk only). Shown as ******; sending ****** back keeps the saved one, leaving it out removes it";
+const urlDescription =
+  'The robot URL. Shown with every query value as **** (access_token=****); sending the shown URL back keeps the saved one';
 
 const preferencesResponse = z.object({
   channels: z.array(z.enum(channels)),
   digest: z.boolean(),
   webhook: webhookSchema
-    .extend({ secret: z.literal(redactedSecret).optional().describe(secretDescription) })
+    .extend({
+      url: webhookSchema.shape.url.describe(urlDescription),
+      secret: z.literal(redactedSecret).optional().describe(secretDescription),
+    })
     .optional(),
   isDefault: z.boolean().describe("true while the person has not saved any: the policy's defaults apply"),
 });
 
-/** Preferences as the API shows them: the webhook secret redacted. */
+/** Preferences as the API shows them: the webhook URL's query masked, its secret redacted. */
 const presentPreferences = (prefs: Preferences, isDefault: boolean) => ({
   ...prefs,
-  ...(prefs.webhook && { webhook: redactWebhook(prefs.webhook) }),
+  ...(prefs.webhook && { webhook: maskWebhook(prefs.webhook) }),
   isDefault,
 });
 
 export function notificationRoutes({ config, store, temporal, temporalConfig }: AppDeps, api: Api) {
+  // Webhooks are stored sealed: without HUIYIN_SECRET_KEY (outside demo) the API does not start.
+  const box = secretBox();
   // A saved secret may come back as ******; the URL must be on the deployment's allow-list.
   const preferencesBody = preferencesSchema
     .extend({
@@ -234,9 +243,12 @@ export function notificationRoutes({ config, store, temporal, temporalConfig }: 
     response: preferencesResponse,
     handler: async ({ body, caller }) => {
       const prefs: Preferences = { ...body, webhook: body.webhook && { ...body.webhook } };
+      const saved = prefs.webhook && (await webhookOf(store, box, caller.id));
+      // The URL as shown (query values ****) keeps the saved one.
+      if (prefs.webhook && saved && isMaskedFormOf(prefs.webhook.url, saved.url))
+        prefs.webhook.url = saved.url;
       if (prefs.webhook?.secret === redactedSecret) {
         // ****** keeps the secret saved for this very robot; a new URL needs its secret typed in.
-        const saved = (await preferencesOf(store, [caller.id])).get(caller.id)?.webhook;
         if (!saved?.secret || saved.url !== prefs.webhook.url)
           throw invalidFields([
             { field: 'body.webhook.secret', message: '此地址没有已保存的加签密钥，请填写密钥' },
@@ -244,7 +256,7 @@ export function notificationRoutes({ config, store, temporal, temporalConfig }: 
         prefs.webhook.secret = saved.secret;
       }
       if (!prefs.webhook) delete prefs.webhook;
-      await savePreferences(store, caller.id, prefs);
+      await savePreferences(store, caller.id, prefs, box);
       return presentPreferences(prefs, false);
     },
   });

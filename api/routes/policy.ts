@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { parsePolicy, policySchema } from '../../domain/policy';
-import type { Role } from '../../domain/roles';
+import { parsePolicy, policyAsSeenBy, policySchema, policyViewSchema } from '../../domain/policy';
+import { hasRole, type Role } from '../../domain/roles';
+import { maskedValue } from '../../domain/secrets';
 import { toIso } from '../../domain/time';
 import { webhookUrlProblem } from '../../domain/webhooks';
+import { secretBox } from '../../infra/secret-key';
 import {
   currentPolicy,
   policyVersion,
@@ -23,6 +25,7 @@ const versionInfoSchema = z.object({
   savedBy: z.string().describe("User id of the admin who saved it; 'system' for the defaults"),
 });
 const policyVersionSchema = versionInfoSchema.extend({ policy: policySchema });
+const policyViewVersionSchema = versionInfoSchema.extend({ policy: policyViewSchema });
 
 const presentInfo = ({ version, savedAt, savedBy }: PolicyVersionInfo) => ({
   version,
@@ -32,17 +35,19 @@ const presentInfo = ({ version, savedAt, savedBy }: PolicyVersionInfo) => ({
 
 export function policyRoutes({ config, store }: AppDeps, api: Api) {
   const tags = ['policy'];
+  // The office webhook is stored sealed: without HUIYIN_SECRET_KEY (outside demo) the API does not start.
+  const box = secretBox();
 
   route(api, {
     method: 'get',
     path: '/api/policy',
-    summary: '现行办理规则（期限、提醒与督办阶梯、答复分类等）',
+    summary: '现行办理规则（期限、提醒与督办阶梯、答复分类等）；督查室联系方式仅管理员可见',
     tags,
     roles: staff,
-    response: policyVersionSchema,
-    handler: async () => {
+    response: policyViewVersionSchema,
+    handler: async ({ caller }) => {
       const current = await currentPolicy(store);
-      return { ...presentInfo(current), policy: current.policy };
+      return { ...presentInfo(current), policy: policyAsSeenBy(current.policy, hasRole(caller, 'admin')) };
     },
   });
 
@@ -91,10 +96,19 @@ export function policyRoutes({ config, store }: AppDeps, api: Api) {
         throw invalidFields(parsed.errors.map(({ path, message }) => ({ field: path || 'body', message })));
       // The worker would refuse a webhook off the allow-list; say so now, not at the first escalation.
       const hook = parsed.policy.notifications.inspectionOffice?.webhook;
+      const field = 'notifications.inspectionOffice.webhook.url';
       const problem = hook && webhookUrlProblem(hook.url, config.WEBHOOK_ALLOWED_HOSTS);
-      if (problem)
-        throw invalidFields([{ field: 'notifications.inspectionOffice.webhook.url', message: problem }]);
-      const saved = await savePolicy(store, parsed.policy, caller.id);
+      if (problem) throw invalidFields([{ field, message: problem }]);
+      // The masked URL GET shows keeps the saved one; masked values in any other URL would be sent as they are.
+      const shown = (await currentPolicy(store)).policy.notifications.inspectionOffice?.webhook?.url;
+      if (hook && hook.url !== shown && hook.url.includes(maskedValue))
+        throw invalidFields([
+          {
+            field,
+            message: `地址中含有被遮盖的值（${maskedValue}），请填写完整的机器人地址，或原样保留已保存的地址`,
+          },
+        ]);
+      const saved = await savePolicy(store, parsed.policy, caller.id, box);
       return { ...presentInfo(saved), policy: saved.policy, created: saved.created };
     },
   });

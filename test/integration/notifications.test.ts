@@ -684,7 +684,12 @@ describe('webhooks to group robots', () => {
     const li = preferences('member-li');
     const webhook = { url: robot(), format: 'dingtalk', secret };
     const saved = await li.put({ channels: ['webhook'], webhook });
-    expect(saved.body.webhook).toEqual({ ...webhook, secret: '******' });
+    // The URL's access token masked, like the secret.
+    expect(saved.body.webhook).toEqual({
+      ...webhook,
+      url: http.url('/dingtalk/robot/send?access_token=****'),
+      secret: '******',
+    });
     const shown = await li.get();
     expect(shown.body).toEqual({
       channels: ['webhook'],
@@ -692,12 +697,19 @@ describe('webhooks to group robots', () => {
       webhook: saved.body.webhook,
       isDefault: false,
     });
-    // A form that saves what it was shown keeps the secret.
+    // A form that saves what it was shown keeps the URL and the secret, stored sealed.
     await li.put({ channels: shown.body.channels, webhook: shown.body.webhook, digest: false });
-    expect(await stack.store.preferences.findById('member-li').lean()).toMatchObject({
+    const stored = await stack.store.preferences.findById('member-li').lean();
+    expect(stored).toMatchObject({
       digest: false,
-      webhook: { url: robot(), format: 'dingtalk', secret },
+      webhook: {
+        url: expect.stringMatching(/^enc:v1:/),
+        format: 'dingtalk',
+        secret: expect.stringMatching(/^enc:v1:/),
+      },
     });
+    expect(JSON.stringify(stored)).not.toContain('li-robot');
+    expect(JSON.stringify(stored)).not.toContain(secret.slice(3));
 
     const before = Date.now();
     const res = await sendTest('member-li');
@@ -723,16 +735,18 @@ describe('webhooks to group robots', () => {
       text: { content: expect.stringContaining('测试消息') },
     });
 
-    // An admin sees where the row went, but not the secret.
+    // An admin sees where the row went: a reference to the saved webhook, no URL or secret.
     const outbox = await request(stack.app)
       .get('/api/notifications/outbox?recipient=member-li&channel=webhook')
       .set('authorization', await token('admin', 'admin'))
       .expect(200);
     expect(outbox.body.items.map((r: { address: unknown }) => r.address)).toEqual([
-      { webhook: { url: robot(), format: 'dingtalk', secret: '******' } },
+      { webhook: { ref: 'preferences:member-li' } },
     ]);
-    for (const body of [saved.body, shown.body, outbox.body])
+    for (const body of [saved.body, shown.body, outbox.body]) {
       expect(JSON.stringify(body)).not.toContain(secret.slice(3));
+      expect(JSON.stringify(body)).not.toContain('li-robot');
+    }
   });
 
   it('refuses a webhook off the allow-list with 400 naming body.webhook.url', async () => {
