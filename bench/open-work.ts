@@ -32,6 +32,7 @@
  * (the worker's `--max-old-space-size` in MiB; unset = Node's default), BENCH_OPEN_LIVE (1: see above).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -487,6 +488,7 @@ async function runSetting(stack: BenchStack, cache: string, index: number) {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       HUIYIN_DEMO: 'false', // no demo mail folder: the inbox only
+      HUIYIN_SECRET_KEY: randomBytes(32).toString('hex'), // outside demo the worker needs one
       ...(size !== undefined ? { HUIYIN_WORKER_CACHE_SIZE: String(size) } : {}),
       ...(WFT ? { HUIYIN_WORKER_WORKFLOW_TASKS: WFT } : {}),
     },

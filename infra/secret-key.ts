@@ -130,10 +130,18 @@ export function createSecretBox(key: Buffer): SecretBox {
 let processBox: SecretBox | undefined;
 
 /**
- * This process's box, from its environment (loaded once). The API calls it when it builds its routes
- * and the worker when it has a webhook channel, so a missing key stops the process at start.
+ * This process's box, from `env` the first time (then the same box). The API calls it when it builds
+ * its routes (with its configuration's demo flag) and the worker when it has a webhook channel, so a
+ * missing key stops the process at start.
  */
-export function secretBox(): SecretBox {
-  processBox ??= createSecretBox(loadSecretKey().key);
+export function secretBox(env: NodeJS.ProcessEnv = process.env): SecretBox {
+  processBox ??= createSecretBox(loadSecretKey(env).key);
   return processBox;
 }
+
+/** The environment of `secretBox` for a process configured with `config` (demo mode, NODE_ENV). */
+export const secretKeyEnv = (config: { demo: boolean; NODE_ENV: string }): NodeJS.ProcessEnv => ({
+  ...process.env,
+  HUIYIN_DEMO: String(config.demo),
+  NODE_ENV: config.NODE_ENV,
+});

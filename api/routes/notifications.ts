@@ -21,7 +21,7 @@ import { directory } from '../../store/directory';
 import { inbox, markRead, unreadCount } from '../../store/inbox';
 import { listOutbox, outboxStatuses, type OutboxRow } from '../../store/outbox';
 import { currentPolicy } from '../../store/policy';
-import { secretBox } from '../../infra/secret-key';
+import { secretBox, secretKeyEnv } from '../../infra/secret-key';
 import { preferencesOf, savePreferences, webhookOf } from '../../store/preferences';
 import type { testNotification } from '../../workflows/dispatch';
 import type { AppDeps } from '../deps';
@@ -116,7 +116,7 @@ const presentPreferences = (prefs: Preferences, isDefault: boolean) => ({
 
 export function notificationRoutes({ config, store, temporal, temporalConfig }: AppDeps, api: Api) {
   // Webhooks are stored sealed: without HUIYIN_SECRET_KEY (outside demo) the API does not start.
-  const box = secretBox();
+  const box = secretBox(secretKeyEnv(config));
   // A saved secret may come back as ******; the URL must be on the deployment's allow-list.
   const preferencesBody = preferencesSchema
     .extend({

@@ -4,7 +4,7 @@ import { hasRole, type Role } from '../../domain/roles';
 import { maskedValue } from '../../domain/secrets';
 import { toIso } from '../../domain/time';
 import { webhookUrlProblem } from '../../domain/webhooks';
-import { secretBox } from '../../infra/secret-key';
+import { secretBox, secretKeyEnv } from '../../infra/secret-key';
 import {
   currentPolicy,
   policyVersion,
@@ -36,7 +36,7 @@ const presentInfo = ({ version, savedAt, savedBy }: PolicyVersionInfo) => ({
 export function policyRoutes({ config, store }: AppDeps, api: Api) {
   const tags = ['policy'];
   // The office webhook is stored sealed: without HUIYIN_SECRET_KEY (outside demo) the API does not start.
-  const box = secretBox();
+  const box = secretBox(secretKeyEnv(config));
 
   route(api, {
     method: 'get',
