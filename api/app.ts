@@ -11,7 +11,7 @@ import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { metricsRoutes } from './metrics';
 import { createLimits, loadLimits } from './limits';
-import { createRegistry, type Api } from './route';
+import { createRegistry, methodNotAllowed, type Api } from './route';
 import { calendarRoutes } from './routes/calendar';
 import { campaignRoutes } from './routes/campaigns';
 import { diagnosticsRoutes } from './routes/diagnostics';
@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps) {
   supervisionRoutes(deps, api);
   campaignRoutes(deps, api);
   guaranteeRoutes(deps, api);
+  app.use(methodNotAllowed(api.registry)); // before the routes: a literal path wins over a template
   app.use(api.router);
 
   const openapi = new OpenApiGeneratorV3(api.registry.definitions).generateDocument({

@@ -8,7 +8,7 @@ import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openap
 import { z } from 'zod';
 import { hasRole, roleLabels, type Caller, type Role } from '../domain/roles';
 import type { Auth } from './auth';
-import { forbidden, invalidRequest } from './errors';
+import { forbidden, HttpError, invalidRequest } from './errors';
 import type { LimitName, Limits } from './limits';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -76,6 +76,15 @@ export interface RouteSpec<
     res: Response,
   ) => Promise<unknown> | unknown;
 }
+
+/** The one error shape of every refusal (api/errors.ts), documented on every non-success response. */
+const errorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string().min(1),
+    message: z.string().min(1),
+    details: z.unknown().optional(),
+  }),
+});
 
 export function createRegistry() {
   const registry = new OpenAPIRegistry();
@@ -148,6 +157,10 @@ function bodyParser(spec: { body?: z.ZodType; bodyType?: string; bodyLimit?: str
 function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.ZodType>, status: number) {
   const secured = spec.roles !== 'public';
   const who = secured ? `Roles: ${(spec.roles as readonly Role[]).join(', ')}` : 'Public.';
+  const refusal = (description: string) => ({ description, content: { [json]: { schema: errorSchema } } });
+  const takesInput = [spec.query, spec.body, spec.params, spec.headers].some(Boolean);
+  // A body that `{}` does not satisfy must be sent: without one the handler sees `{}` and refuses it.
+  const bodyRequired = spec.body ? !spec.body.safeParse({}).success : false;
   const config: RouteConfig = {
     method: spec.method,
     path: spec.path.replace(/:(\w+)/g, '{$1}'),
@@ -159,21 +172,27 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.Zod
       query: spec.query as z.ZodObject | undefined,
       params: spec.params as z.ZodObject | undefined,
       headers: spec.headers as z.ZodObject | undefined,
-      body: spec.body ? { content: { [spec.bodyType ?? json]: { schema: spec.body } } } : undefined,
+      body: spec.body
+        ? { required: bodyRequired, content: { [spec.bodyType ?? json]: { schema: spec.body } } }
+        : undefined,
     },
+    // Every refusal is documented with the one error shape, so a fuzzer checks its body too.
     responses: {
       [status]: {
         description: 'OK',
         content: spec.response ? { [spec.responseType ?? json]: { schema: spec.response } } : undefined,
       },
+      ...(takesInput ? { 400: refusal('Invalid input (invalid_request), naming the fields') } : {}),
+      ...(spec.params ? { 404: refusal('No such item, or not visible to the caller (not_found)') } : {}),
       ...Object.fromEntries(
-        Object.entries(spec.responses ?? {}).map(([code, description]) => [code, { description }]),
+        Object.entries(spec.responses ?? {}).map(([code, description]) => [
+          code,
+          Number(code) >= 400 ? refusal(description) : { description },
+        ]),
       ),
-      ...(secured
-        ? { 401: { description: 'No valid token' }, 403: { description: 'Wrong role or unit' } }
-        : {}),
-      ...(spec.body ? { 413: { description: 'Body too large (payload_too_large)' } } : {}),
-      429: { description: 'Too many requests (rate_limited); retry after the Retry-After seconds' },
+      ...(secured ? { 401: refusal('No valid token'), 403: refusal('Wrong role or unit') } : {}),
+      ...(spec.body ? { 413: refusal('Body too large (payload_too_large)') } : {}),
+      429: refusal('Too many requests (rate_limited); retry after the Retry-After seconds'),
     },
   };
   return config;
@@ -184,4 +203,43 @@ function check(schema: z.ZodType | undefined, value: unknown, where: string) {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidRequest(parsed.error, where);
   return parsed.data;
+}
+
+/**
+ * A documented path asked with a method it does not have: 405 method_not_allowed with an Allow
+ * header, in the one error shape (Express alone answers such a request as an unknown path, 404, or
+ * hands it to a templated route: GET /api/proposals/import reached GET /api/proposals/{id}, a 400).
+ * As in OpenAPI, a literal path wins over templated ones. OPTIONS is answered 204 with the Allow.
+ * Mounted before the routes; a request for a documented method passes through untouched.
+ */
+export function methodNotAllowed(registry: OpenAPIRegistry): RequestHandler {
+  let table: { path: string; pattern: RegExp; literal: boolean; methods: Set<string> }[] | undefined;
+  const routes = () =>
+    (table ??= [
+      ...registry.definitions
+        .flatMap((d) => (d.type === 'route' ? [d.route] : []))
+        .reduce((byPath, { path, method }) => {
+          byPath.set(path, (byPath.get(path) ?? new Set<string>()).add(method.toUpperCase()));
+          return byPath;
+        }, new Map<string, Set<string>>()),
+    ].map(([path, methods]) => {
+      const parts = path.split(/\{\w+\}/);
+      const pattern = parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
+      return { path, pattern: new RegExp(`^${pattern}/?$`), literal: parts.length === 1, methods };
+    }));
+  return (req, res, next) => {
+    const path = req.path.length > 1 ? req.path.replace(/\/$/, '') : req.path;
+    const literal = routes().find((r) => r.literal && r.path === path);
+    const matching = literal ? [literal] : routes().filter((r) => r.pattern.test(req.path));
+    const allowed = new Set(matching.flatMap((r) => [...r.methods]));
+    if (allowed.size === 0) return next();
+    if (allowed.has('GET')) allowed.add('HEAD');
+    if (allowed.has(req.method)) return next();
+    const allow = [...allowed, 'OPTIONS'].join(', ');
+    res.setHeader('Allow', allow);
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next(
+      new HttpError(405, 'method_not_allowed', `接口 ${req.path} 不支持 ${req.method} 方法，可用：${allow}`),
+    );
+  };
 }

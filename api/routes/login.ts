@@ -20,6 +20,7 @@ export function devLoginRoutes({ config, store }: AppDeps, api: Api) {
     limit: 'devLogin',
     body: z.strictObject({ username: z.string().trim().min(1).max(64) }),
     response: z.object({ token: z.string(), user: userSchemas.record }),
+    responses: { 401: 'No such user, or deactivated (unauthorized)' },
     handler: async ({ body }) => {
       const user = await directory(store, 'users').get(body.username);
       if (!user?.active) throw unauthorized(`用户 ${body.username} 不存在或已停用`);

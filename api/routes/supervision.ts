@@ -179,6 +179,12 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     return { ...result, first };
   }
 
+  /** What a command on a posting may answer besides success (found by the fuzzer: 409 was undocumented). */
+  const commandResponses = {
+    409: 'The posting has ended (posting_ended), or its state refuses the action',
+    ...idempotencyResponses,
+  };
+
   route(api, {
     method: 'post',
     path: '/api/postings',
@@ -188,6 +194,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     body: z.object({ groupId: codeSchema }),
     status: 201,
     response: z.object({ postingId: z.string(), workflowId: z.string(), departmentId: z.string() }),
+    responses: { 409: 'The group is posted already (posting_active; posting_exists the same day)' },
     handler: async ({ body: { groupId } }) => {
       const group = await directory(store, 'groups').get(groupId);
       if (!group) throw invalidFields([{ field: 'body.groupId', message: `监督小组 ${groupId} 不存在` }]);
@@ -311,7 +318,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     response: z.object({ id: z.string(), posting: postingSchema }),
     responses: {
       200: 'Same Idempotency-Key again: the activity logged the first time',
-      ...idempotencyResponses,
+      ...commandResponses,
     },
     handler: async ({ params: { id }, body, headers, caller }, _req, res) => {
       const result = await command(
@@ -337,7 +344,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     body: z.object({ title: text(200), content: text(20_000) }),
     status: 201,
     response: z.object({ followUpId: z.string(), workflowId: z.string() }),
-    responses: { 200: 'Same Idempotency-Key again: the letter sent the first time', ...idempotencyResponses },
+    responses: { 200: 'Same Idempotency-Key again: the letter sent the first time', ...commandResponses },
     handler: async ({ params: { id }, body, headers, caller }, _req, res) => {
       const { policy, version } = await currentPolicy(store);
       const result = await command(
@@ -362,7 +369,7 @@ export function supervisionRoutes(deps: AppDeps, api: Api) {
     headers: idempotencyHeaders('the first answer (the term is ended once)'),
     body: z.object({ reason: text(1_000) }),
     response: postingSchema,
-    responses: idempotencyResponses,
+    responses: commandResponses,
     handler: async ({ params: { id }, body, headers, caller }) => {
       const result = await command(
         id,
