@@ -134,7 +134,8 @@ describe('CSV import', () => {
   });
 
   test('numbers filed through the API come after the imported ones; an import never takes them over', async () => {
-    const filed = await api.file({ sessionYear: 2024 });
+    // Another session year is the committee's to choose: filed for a member.
+    const filed = await api.file({ sessionYear: 2024, leadProposerId: 'member-zhang' }, 'committee');
     expect(filed.body.proposal.proposalId).toBe('2024-0004');
     // The read model follows the workflow's first task: the export below lists it once it is there.
     await until(() => statusOf('2024-0004'));

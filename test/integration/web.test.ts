@@ -9,6 +9,8 @@ import { createApp } from '../../api/app';
 import { loadAppConfig } from '../../config';
 import { itemLink } from '../../domain/notifications';
 import { groupingLabels } from '../../domain/statistics';
+import { secretBox } from '../../infra/secret-key';
+import { webhookOf } from '../../store/preferences';
 import { loadTemporalConfig } from '../../temporal.config';
 import { filingForms, toBody } from '../../web/lib/actions.js';
 import { preferencesBody } from '../../web/lib/preferences.js';
@@ -202,10 +204,9 @@ describe('notification settings and the API agree', () => {
     expect((await put(preferencesBody({ ...form, webhookSecret: first.body.webhook.secret }))).status).toBe(
       200,
     );
-    const stored = await stack.store.preferences
-      .findById('housing-secretary')
-      .lean<{ webhook: { secret: string } }>();
-    expect(stored?.webhook.secret).toBe('SEC0123456789abcdef');
+    // Stored sealed (store/preferences.ts); opened with this process's key, the app's too.
+    const stored = await webhookOf(stack.store, secretBox(), 'housing-secretary');
+    expect(stored?.secret).toBe('SEC0123456789abcdef');
   });
 });
 
