@@ -63,9 +63,13 @@ WRAPPER
   say "Temporal test server ready: $dir/test-server"
 }
 
+# The API fuzzer (schemathesis, in a cached Python venv): infra/fuzz-setup.sh.
+provision_fuzz() { bash "$here/fuzz-setup.sh"; }
+
 what="${1:-all}"
 case "$what" in
-  all) provision_temporal; provision_ferretdb; provision_test_server ;;
+  all) provision_temporal; provision_ferretdb; provision_test_server; provision_fuzz ;;
   servers) provision_temporal; provision_ferretdb ;;
-  *) echo "usage: provision.sh [all|servers]" >&2; exit 2 ;;
+  fuzz) provision_fuzz ;;
+  *) echo "usage: provision.sh [all|servers|fuzz]" >&2; exit 2 ;;
 esac
