@@ -24,7 +24,11 @@ const id = z.string().trim().min(1).max(64);
 
 /** Arguments of each action, without the acting person (the API adds `by` from the token). */
 export const actionSchemas = {
-  cosign: z.object({ accept: z.boolean() }),
+  cosign: z.object({
+    accept: z.boolean(),
+    /** Committee staff recording a co-signer's answer given on paper (the CSV import): whose it is. */
+    coSignerId: id.optional(),
+  }),
   withdraw: z.object({ reason: text(500).optional() }),
   review: z.discriminatedUnion('decision', [
     z.object({ decision: z.literal('file'), note: text(500).optional() }),
@@ -120,7 +124,7 @@ export const actionLabels: Record<ActionName, string> = {
 
 /** Who may take each action (domain.md §1); unit-scoped actions also need the caller's own unit. */
 export const actionRoles: Record<ActionName, readonly Role[]> = {
-  cosign: ['member', 'organization'],
+  cosign: ['member', 'organization', 'committee'],
   withdraw: ['member', 'organization'],
   review: ['committee'],
   consent: ['member', 'organization'],
@@ -213,8 +217,9 @@ function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleCo
   const { policy } = ctx;
   switch (action.name) {
     case 'cosign': {
-      if (!state.coSignerIds.includes(action.by)) return refuse('notCoSigner', '您不是本提案的联名人');
-      const answered = [...state.confirmedCoSignerIds, ...state.declinedCoSignerIds].includes(action.by);
+      const coSigner = coSignerOf(action);
+      if (!state.coSignerIds.includes(coSigner)) return refuse('notCoSigner', '您不是本提案的联名人');
+      const answered = [...state.confirmedCoSignerIds, ...state.declinedCoSignerIds].includes(coSigner);
       return answered ? refuse('alreadyAnswered', '您已确认过联名') : null;
     }
     case 'withdraw':
@@ -432,3 +437,7 @@ function probeAction(
 }
 
 export const isFinal = (state: ProposalState) => finalStatuses.includes(state.status);
+
+/** Whose answer a cosign action is: the caller's own, or the one committee staff record for. */
+export const coSignerOf = (action: Extract<ProposalAction, { name: 'cosign' }>) =>
+  action.args.coSignerId ?? action.by;

@@ -25,6 +25,7 @@ import type { FollowUpInput } from '../domain/follow-up';
 import {
   allReplied,
   clockIds,
+  coSignerOf,
   isFinal,
   refusal,
   type ProposalAction,
@@ -211,9 +212,17 @@ class ProposalRun {
   private readonly handlers: {
     [A in ProposalAction['name']]: (a: Extract<ProposalAction, { name: A }>) => Promise<void>;
   } = {
-    cosign: async ({ args, by }) => {
-      (args.accept ? this.state.confirmedCoSignerIds : this.state.declinedCoSignerIds).push(by);
-      await this.record('cosigned', args.accept ? '联名人确认联名' : '联名人拒绝联名', by);
+    cosign: async (action) => {
+      const { args, by } = action;
+      const coSigner = coSignerOf(action);
+      (args.accept ? this.state.confirmedCoSignerIds : this.state.declinedCoSignerIds).push(coSigner);
+      const answer = args.accept ? '联名人确认联名' : '联名人拒绝联名';
+      // Recorded by office staff (a paper signature): the staff member is the actor, the co-signer named.
+      await this.record(
+        'cosigned',
+        coSigner === by ? answer : `${answer}（${coSigner}，书面，由办公室录入）`,
+        by,
+      );
       const answered = this.state.confirmedCoSignerIds.length + this.state.declinedCoSignerIds.length;
       if (answered === this.state.coSignerIds.length) await this.clocks.stop(clockIds.cosigning, 'met');
       await this.advance();

@@ -71,6 +71,8 @@ const bodyWide /*          */ = '403 403 ok  ok  403 403 403 403 403 ok ';
 const proposers /*  own    */ = 'ok  ok  403 403 403 403 403 403 403 403';
 const proposersOther /*    */ = '404 404 403 403 403 403 403 403 403 403';
 const committeeOnly /*     */ = '403 403 ok  403 403 403 403 403 403 403';
+const coSigners /*  own    */ = 'ok  ok  ok  403 403 403 403 403 403 403'; // committee: paper signatures
+const coSignersOther /*    */ = '404 404 ok  403 403 403 403 403 403 403';
 const leaderOrCommittee /* */ = '403 403 ok  ok  403 403 403 403 403 403';
 const unitPeople /* own    */ = '403 403 403 403 ok  ok  403 403 403 403';
 const unitPeopleOther /*   */ = '403 403 403 403 404 404 403 403 403 403';
@@ -176,7 +178,12 @@ const table: Record<string, Row> = {
     },
     kind: 'proposal',
   },
-  'POST /api/proposals/{id}/actions/cosign': proposerAction(() => ({ accept: true })),
+  'POST /api/proposals/{id}/actions/cosign': proposalAction(
+    { own: coSigners, other: coSignersOther },
+    () => ({
+      accept: true,
+    }),
+  ),
   'POST /api/proposals/{id}/actions/withdraw': proposerAction(() => ({})),
   'POST /api/proposals/{id}/actions/consent': proposerAction(() => ({ accept: true })),
   'POST /api/proposals/{id}/actions/feedback': proposerAction(() => ({ rating: 'satisfied' })),

@@ -306,4 +306,42 @@ describe('writes take only what the caller may set', () => {
     // Filed under its number, but an admin is not committee staff: filing it is refused for the row.
     expect(res.body.errors).toMatchObject([{ row: 2, code: 'forbidden' }]);
   });
+
+  test('the import records paper co-signatures with the importer as the actor', async () => {
+    const number = `${year}-0901`;
+    const csv = [
+      '编号,标题,内容,类型,第一提案人,联名人,状态',
+      `${number},导入,内容,平时提案,member-zhang,member-li,待交办`,
+    ];
+    const res = await request(stack.app)
+      .post('/api/proposals/import')
+      .set('Authorization', api.token('committee'))
+      .type('text/csv')
+      .send(csv.join('\n'))
+      .expect(200);
+    expect(res.body.errors).toEqual([]);
+    const detail = await api.get(`/api/proposals/${number}`, 'committee').expect(200);
+    expect(detail.body.proposal.confirmedCoSignerIds).toEqual(['member-li']);
+    const cosigned = detail.body.timeline.filter((e: { kind: string }) => e.kind === 'cosigned');
+    expect(cosigned).toMatchObject([{ actor: 'committee', label: expect.stringContaining('member-li') }]);
+  });
+
+  test('only committee staff record a co-signer’s answer, and name whose it is', async () => {
+    const filed = await api.file({ coSignerIds: ['member-li', 'member-wang'] }, 'member-zhang');
+    const id = filed.body.proposal.proposalId as string;
+    const forOther = await api.act(id, 'cosign', { accept: true, coSignerId: 'member-li' }, 'member-wang');
+    expect([forOther.status, forOther.body.error.message]).toEqual([
+      403,
+      expect.stringContaining('body.coSignerId'),
+    ]);
+    const unnamed = await api.act(id, 'cosign', { accept: true }, 'committee');
+    expect(fieldsOf(unnamed)).toContain('body.coSignerId');
+    await api.act(id, 'cosign', { accept: true, coSignerId: 'member-li' }, 'committee').expect(200);
+    const own = await api.act(id, 'cosign', { accept: false, coSignerId: 'member-wang' }, 'member-wang');
+    expect(own.status).toBe(200);
+    expect(own.body.proposal).toMatchObject({
+      confirmedCoSignerIds: ['member-li'],
+      declinedCoSignerIds: ['member-wang'],
+    });
+  });
 });

@@ -67,6 +67,15 @@ async function checkMergeTarget(deps: AppDeps, intoProposalId: string) {
  * Sends one action. With an Idempotency-Key, a retry is answered as the first request was — even when
  * that action closed the proposal (the server keeps an applied Update's outcome with its history).
  */
+/** Members answer for themselves; committee staff record a named co-signer's answer given on paper. */
+function checkCoSigner(caller: Caller, { coSignerId }: ActionArgs<'cosign'>) {
+  const forAnother = coSignerId !== undefined && coSignerId !== caller.id;
+  if (forAnother && !hasRole(caller, 'committee'))
+    throw forbidden('只有提案委员会办公室可以代录联名人的书面确认（body.coSignerId）');
+  if (!forAnother && !hasRole(caller, 'member', 'organization'))
+    throw invalidFields([{ field: 'body.coSignerId', message: '代录联名确认须指明联名人' }]);
+}
+
 export async function sendAction<A extends ActionName>(
   deps: AppDeps,
   caller: Caller,
@@ -78,6 +87,7 @@ export async function sendAction<A extends ActionName>(
   // The endpoint checks the role too; this check is for callers without one (the CSV import).
   if (!hasRole(caller, ...actionRoles[name]))
     throw forbidden(`${actionLabels[name]}需要角色 ${actionRoles[name].join('、')}`);
+  if (name === 'cosign') checkCoSigner(caller, args as ActionArgs<'cosign'>);
   const loaded = await loadProposal(deps, proposalId);
   checkVisible(loaded.state, caller);
   if (!loaded.live && idempotencyKey === undefined)

@@ -211,8 +211,8 @@ const assignmentOf = (row: ImportRow) => {
 const rank = (status: ProposalStatus) => importableStatuses.indexOf(status as ImportStatus);
 
 /**
- * Moves the proposal on to `row.status` with the actions a person would take: co-signers confirm
- * (the paper signature), the importing staff file it and assign it. Steps already taken are skipped.
+ * Moves the proposal on to `row.status` with the actions a person would take, each as the importing
+ * staff member: the co-signers' paper signatures recorded for them, then filing and assignment. Steps already taken are skipped.
  */
 async function advance(deps: AppDeps, caller: Caller, row: ImportRow): Promise<boolean> {
   let { state } = await loadProposal(deps, row.number);
@@ -224,7 +224,7 @@ async function advance(deps: AppDeps, caller: Caller, row: ImportRow): Promise<b
   if (state.status === 'cosigning') {
     const answered = [...state.confirmedCoSignerIds, ...state.declinedCoSignerIds];
     for (const id of state.coSignerIds.filter((c) => !answered.includes(c)))
-      await step({ id, roles: ['member'] }, 'cosign', { accept: true });
+      await step(caller, 'cosign', { accept: true, coSignerId: id });
   }
   if (rank(row.status) >= rank('awaitingAssignment') && state.status === 'underReview')
     await step(caller, 'review', { decision: 'file', note: 'CSV 导入' });
