@@ -66,7 +66,10 @@ export const demoDirectory = {
     user('committee', '陈静', 'committee'),
     user('leader', '刘建国', 'leader'),
     // The office's secretary works for the committee office: its staff role gives the body-wide digest.
-    { ...user('committee-secretary', '周敏', 'secretary'), roles: ['secretary', 'committee'] satisfies Role[] },
+    {
+      ...user('committee-secretary', '周敏', 'secretary'),
+      roles: ['secretary', 'committee'] satisfies Role[],
+    },
     ...housing.users,
     ...education.users,
     user('member-zhang', '张华', 'member'),
