@@ -24,6 +24,10 @@
 //
 // `ferretdb explain-id -dir DIR -db DB -collection NAME` prints SQLite's plan
 // for the statements FerretDB runs for an `_id` equality on that collection.
+//
+// `ferretdb snapshot SRC DST` writes a consistent copy of the SQLite database
+// file SRC to DST (VACUUM INTO: one read transaction, so a server may go on
+// writing meanwhile) — FerretDB's files and the Temporal dev server's alike.
 package main
 
 import (
@@ -58,6 +62,9 @@ const (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "explain-id" {
 		os.Exit(explainID(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "snapshot" {
+		os.Exit(snapshot(os.Args[2:]))
 	}
 
 	addr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
@@ -320,6 +327,25 @@ func explainID(args []string) int {
 			fmt.Println("  " + detail)
 		}
 		rows.Close()
+	}
+	return 0
+}
+
+// snapshot copies one SQLite database file, consistent as of one moment, while
+// its server keeps running.
+func snapshot(args []string) int {
+	if len(args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: ferretdb snapshot SRC DST")
+		return 2
+	}
+	db, err := openFile(args[0])
+	if err == nil {
+		defer db.Close()
+		_, err = db.Exec(`VACUUM INTO ?`, args[1])
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "snapshot %s: %v\n", args[0], err)
+		return 1
 	}
 	return 0
 }
