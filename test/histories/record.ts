@@ -49,6 +49,28 @@ async function proposalMainPath(): Promise<History> {
   }
 }
 
+/**
+ * Today's paths of the review (patched `failed-merge-keeps-review-clock`): a co-signature on paper
+ * recorded by the office, a merge refused for a missing target, then a merge into a live proposal.
+ */
+async function proposalMerge(): Promise<History> {
+  const h = new ProposalHarness();
+  await h.setUp();
+  try {
+    await h.travelTo('2026-12-28T10:00:00+08:00');
+    await h.start(); // 2026-0001, the proposal merged into
+    const handle = await h.start({ coSignerIds: [people.coSignerA] });
+    await h.act(handle, 'cosign', { accept: true, coSignerId: people.coSignerA }, people.committee);
+    await h.refusal(handle, 'review', { decision: 'merge', intoProposalId: '2026-0099' }, people.committee);
+    await h.travelTo('2027-01-06T10:00:00+08:00'); // the review clock's reminder on the way
+    await h.act(handle, 'review', { decision: 'merge', intoProposalId: '2026-0001' }, people.committee);
+    await handle.result();
+    return await handle.fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
 /** Runs `drive` on the time-skipping server with the supervision test activities. */
 async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
   const env = await createTimeSkippingEnv();
@@ -214,6 +236,7 @@ const heldReminder =
 
 const recordings: Record<string, Recording> = {
   'proposal-main-path': proposalMainPath,
+  'proposal-merge': proposalMerge,
   'follow-up-letter': followUpLetter,
   'posting-term': postingTerm,
   'held-reminder-drill': heldReminder('drill'),
