@@ -71,6 +71,30 @@ async function proposalMerge(): Promise<History> {
   }
 }
 
+/** A plenary proposal whose fixed reply date lies past the cap (patched `plenary-reply-date-capped`), replied. */
+async function proposalPlenaryCapped(): Promise<History> {
+  const h = new ProposalHarness();
+  await h.setUp();
+  try {
+    await h.travelTo('2026-12-28T10:00:00+08:00');
+    const handle = await h.start({ type: 'plenary' }, { ...defaultPolicy, plenaryReplyDate: '12-20' });
+    await h.act(handle, 'review', { decision: 'file' }, people.committee);
+    const units = { leadUnitId: 'unit-housing', coHandlerUnitIds: [], parallelUnitIds: [] };
+    await h.act(handle, 'assign', units, people.committee);
+    await h.act(handle, 'signFor', { unitId: 'unit-housing' }, people.housing);
+    await h.act(handle, 'recordContact', { unitId: 'unit-housing', method: 'inPerson' }, people.housing);
+    await h.act(
+      handle,
+      'reply',
+      { unitId: 'unit-housing', resultClass: 'A', text: '已解决' },
+      people.housingLeader,
+    );
+    return await handle.fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
 /** Runs `drive` on the time-skipping server with the supervision test activities. */
 async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
   const env = await createTimeSkippingEnv();
@@ -237,6 +261,7 @@ const heldReminder =
 const recordings: Record<string, Recording> = {
   'proposal-main-path': proposalMainPath,
   'proposal-merge': proposalMerge,
+  'proposal-plenary-capped': proposalPlenaryCapped,
   'follow-up-letter': followUpLetter,
   'posting-term': postingTerm,
   'held-reminder-drill': heldReminder('drill'),
