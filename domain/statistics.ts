@@ -102,6 +102,19 @@ export const figureLabels: Record<keyof Figures, string> = {
  */
 export const adoptedClass = (policy: Pick<Policy, 'resultClassScheme'>) => policy.resultClassScheme[0].code;
 
+/** The result classes whose reply opens a follow-up (class B in the default scheme). */
+export const followUpClasses = (policy: Pick<Policy, 'resultClassScheme'>) =>
+  policy.resultClassScheme.filter((c) => c.opensFollowUp).map((c) => c.code);
+
+/**
+ * §7 落实率: a commitment reported done counts only while the unit's reply is in and its current class
+ * still opens a follow-up — so the rate never exceeds 100 %.
+ */
+export const countsCommitmentDone = (
+  unit: { replied?: number | null; resultClass?: string | null },
+  classes: readonly string[],
+) => unit.replied === 1 && classes.includes(unit.resultClass ?? '');
+
 export const emptyTally = (): Tally => ({
   assigned: 0,
   replied: 0,

@@ -15,6 +15,8 @@ import {
   addClocks,
   addFlags,
   adoptedClass,
+  countsCommitmentDone,
+  followUpClasses,
   emptyClockTally,
   emptyTally,
   figures,
@@ -44,15 +46,9 @@ const keyOf: Record<Grouping, (p: ProposalSummary, unitId: string) => string | n
   topic: (p) => p.topic ?? null,
 };
 
-/**
- * §7: 落实率 counts a commitment reported done only while the reply's current class still opens a
- * follow-up (class B in the default scheme) — never above 100 %.
- */
-const opensFollowUp = (policy: FoldInput['policy'], resultClass: string | null | undefined) =>
-  policy.resultClassScheme.find((c) => c.code === resultClass)?.opensFollowUp === true;
-
 export function foldFigures(input: FoldInput, grouping: Grouping): FoldedFigures {
   const adopted = adoptedClass(input.policy);
+  const classes = followUpClasses(input.policy);
   const flags = new Map<string | null, Tally>();
   const clocks = new Map<string | null, ClockTally>();
   let flagTotal = emptyTally();
@@ -64,8 +60,7 @@ export function foldFigures(input: FoldInput, grouping: Grouping): FoldedFigures
     for (const unit of summary.units) {
       if (unit.role === 'coHandler') continue;
       const done =
-        unit.replied === 1 &&
-        opensFollowUp(input.policy, unit.resultClass) &&
+        countsCommitmentDone(unit, classes) &&
         input.commitmentsDone.has(`${state.proposalId}|${unit.unitId}`);
       const row = { ...unit, commitmentDone: done ? 1 : 0 };
       const key = keyOf[grouping](summary, unit.unitId);

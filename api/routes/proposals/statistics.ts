@@ -10,6 +10,8 @@ import {
   addClocks,
   addFlags,
   adoptedClass,
+  countsCommitmentDone,
+  followUpClasses,
   emptyClockTally,
   emptyTally,
   figureLabels,
@@ -67,23 +69,22 @@ const addTo = <T>(map: Map<string | null, T>, key: string | null, empty: () => T
 interface Counting {
   adopted: string;
   /** Result classes whose reply opens a follow-up (class B in the default scheme). */
-  followUpClasses: string[];
+  followUpCodes: string[];
   unitId?: string;
 }
 
 /**
  * Only replying units (lead, parallel) owe a reply: co-handlers send opinions and would dilute 办复率.
- * A commitment reported done counts only while the reply's current class still opens a follow-up
- * (§7: 落实率 never above 100 %). Clocks count when overdue now or when their ladder reached a chase
+ * A commitment reported done counts as `countsCommitmentDone` says (§7). Clocks count when overdue now or when their ladder reached a chase
  * notice or beyond.
  */
-function tallyChunk(chunk: YearChunk, grouping: Grouping, { adopted, followUpClasses, unitId }: Counting) {
+function tallyChunk(chunk: YearChunk, grouping: Grouping, { adopted, followUpCodes, unitId }: Counting) {
   const out: ChunkTallies = { flags: new Map(), clocks: new Map() };
   for (const { summary: p } of chunk.proposals) {
     for (const u of p.units) {
       if (u.role === 'coHandler' || (unitId && u.unitId !== unitId)) continue;
-      const stillOpensFollowUp = u.replied === 1 && followUpClasses.includes(u.resultClass ?? '');
-      const commitmentDone = stillOpensFollowUp && chunk.done.has(`${p.number}|${u.unitId}`) ? 1 : 0;
+      const done = countsCommitmentDone(u, followUpCodes) && chunk.done.has(`${p.number}|${u.unitId}`);
+      const commitmentDone = done ? 1 : 0;
       addTo(out.flags, groupOf[grouping](p, u), emptyTally, (t) =>
         addFlags(t, { ...u, commitmentDone }, 1, adopted),
       );
@@ -135,8 +136,7 @@ export async function proposalStatistics(
   const unitId = seesEverything(caller) ? undefined : (caller.unitId ?? '-');
   const { policy } = await currentPolicy(store);
   const adopted = adoptedClass(policy);
-  const followUpClasses = policy.resultClassScheme.filter((c) => c.opensFollowUp).map((c) => c.code);
-  const counting: Counting = { adopted, followUpClasses, unitId };
+  const counting: Counting = { adopted, followUpCodes: followUpClasses(policy), unitId };
   const chunks = await readProposalYears(store, sessionYear);
   const parts = chunks.map((chunk) =>
     memo(chunk, `tally:${grouping}:${JSON.stringify(counting)}`, () => tallyChunk(chunk, grouping, counting)),
