@@ -14,8 +14,7 @@ import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/clie
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { projections, type Projection } from '../activities/projections';
-import { z } from 'zod';
-import { loadEnv } from '../config';
+import { loadAppConfig } from '../config';
 import { connectStore, createStore, type Store } from '../store';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
 
@@ -178,8 +177,10 @@ async function diffRecords(store: Store, scratch: Store): Promise<Difference[]> 
 async function repairAll(store: Store, scratch: Store, differences: Difference[]) {
   const wrong = differences.filter((d) => d.kind !== 'extra');
   const byDoc = new Map<string, Difference[]>();
-  for (const d of wrong)
-    byDoc.set(`${d.collection}\u0000${d.doc}`, [...(byDoc.get(`${d.collection}\u0000${d.doc}`) ?? []), d]);
+  for (const d of wrong) {
+    const key = `${d.collection}\u0000${d.doc}`;
+    byDoc.set(key, [...(byDoc.get(key) ?? []), d]);
+  }
   for (const list of byDoc.values()) {
     const { collection, doc } = list[0];
     const want = await scratch.conn.db!.collection<ViewDoc>(collection).findOne({ _id: doc });
@@ -206,9 +207,8 @@ async function repairAll(store: Store, scratch: Store, differences: Difference[]
 /** `npm run reconcile [-- --repair]`: against TEMPORAL_ADDRESS / MONGODB_URI, like the worker. */
 async function main() {
   const repair = process.argv.includes('--repair');
-  const { MONGODB_URI } = loadEnv(
-    z.object({ MONGODB_URI: z.string().default('mongodb://127.0.0.1:27017/huiyin') }),
-  );
+  // The worker's own settings (the same validated MONGODB_URI and its default); no tokens to check.
+  const { MONGODB_URI } = loadAppConfig(process.env, { verifiesTokens: false });
   const temporalConfig = loadTemporalConfig();
   const connection = await Connection.connect(connectionOptions(temporalConfig));
   const store = await connectStore(MONGODB_URI);
