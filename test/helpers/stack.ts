@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import type { ActivityDeps } from '../../activities';
+import type { AppDeps } from '../../api/deps';
 import { createApp } from '../../api/app';
 import { createAuth } from '../../api/auth';
 import { loadAppConfig } from '../../config';
@@ -64,6 +65,19 @@ export async function startStack({
   return {
     app,
     config,
+    /** An app on this stack's Temporal and database, configured from `settings` (and `deps` given). */
+    appWith(settings: Record<string, string>, deps: Partial<AppDeps> = {}) {
+      const appEnv = { LOG_LEVEL: 'silent', NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, ...settings };
+      const { config = loadAppConfig(appEnv), ...rest } = deps; // a given configuration is used as it is
+      return createApp({
+        config,
+        temporalConfig: loadTemporalConfig(appEnv),
+        temporal,
+        store,
+        logger: pino({ level: 'silent' }),
+        ...rest,
+      });
+    },
     /** Issues tokens as the API's own key; the person must be in the directory (or the token is refused). */
     auth,
     /** `Authorization` header value for a caller, who is put into the directory (test/helpers/tokens.ts). */

@@ -6,13 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
-import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { loadAppConfig } from '../../config';
 import type { Role } from '../../domain/roles';
 import { seedDemoDirectory } from '../../store/demo';
-import { loadTemporalConfig } from '../../temporal.config';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -23,16 +19,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** An app like the stack's (same database and Temporal) on other settings. */
-function appWith(settings: Record<string, string>): Express {
-  const env = { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...settings };
-  return createApp({
-    config: loadAppConfig(env),
-    temporalConfig: loadTemporalConfig(env),
-    temporal: stack.temporal,
-    store: stack.store,
-    logger: pino({ level: 'silent' }),
-  });
-}
+const appWith = (settings: Record<string, string>): Express => stack.appWith(settings);
 
 const login = (body: object, app = stack.app) => request(app).post('/api/auth/dev-login').send(body);
 const me = (app: Express, token: string) =>

@@ -2,11 +2,8 @@
  * Abuse limits (issue 12 item 6) on a real stack: failed authentications per IP, the stricter budget of
  * a costly route per user, and body parsers per route after authentication with limits that fit it.
  */
-import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../api/app';
 import { loadLimits } from '../../api/limits';
-import { loadTemporalConfig } from '../../temporal.config';
 import { startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -17,14 +14,7 @@ afterAll(() => stack?.stop());
 
 /** An app on the stack's servers with these limits (the stack's own app has none). */
 const appWith = (limits: Record<string, string>) =>
-  createApp({
-    config: stack.config,
-    temporalConfig: loadTemporalConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue }),
-    temporal: stack.temporal,
-    store: stack.store,
-    logger: pino({ level: 'silent' }),
-    limits: loadLimits(limits, 'test'),
-  });
+  stack.appWith({}, { config: stack.config, limits: loadLimits(limits, 'test') });
 
 describe('rate limits', () => {
   test('after N failed authentications an IP is refused with 429 rate_limited and Retry-After', async () => {

@@ -3,15 +3,11 @@
  * link every notification carries), its static modules with the right types under a CSP that allows
  * exactly them, and the API's JSON 404 left alone.
  */
-import pino from 'pino';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { loadAppConfig } from '../../config';
 import { itemLink } from '../../domain/notifications';
 import { groupingLabels } from '../../domain/statistics';
 import { secretBox } from '../../infra/secret-key';
 import { webhookOf } from '../../store/preferences';
-import { loadTemporalConfig } from '../../temporal.config';
 import { filingForms, toBody } from '../../web/lib/actions.js';
 import { preferencesBody } from '../../web/lib/preferences.js';
 import { shownFigures, statisticsTable } from '../../web/lib/statistics.js';
@@ -25,21 +21,8 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** An app like the stack's, on other settings. */
-function appWith(settings: Record<string, string>) {
-  const env = {
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    JWT_SECRET: 'web-test-secret-'.padEnd(32, 'x'),
-    ...settings,
-  };
-  return createApp({
-    config: loadAppConfig(env),
-    temporalConfig: loadTemporalConfig(env),
-    temporal: stack.temporal,
-    store: stack.store,
-    logger: pino({ level: 'silent' }),
-  });
-}
+const appWith = (settings: Record<string, string>) =>
+  stack.appWith({ JWT_SECRET: 'web-test-secret-'.padEnd(32, 'x'), ...settings });
 
 /** The CSP directives of a response, by name. */
 function csp(res: request.Response): Map<string, string[]> {
