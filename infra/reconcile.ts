@@ -17,6 +17,7 @@ import { projections, type Projection } from '../activities/projections';
 import { loadAppConfig } from '../config';
 import { connectStore, createStore, type Store } from '../store';
 import { connectionOptions, loadTemporalConfig } from '../temporal.config';
+import { groupBy } from '../domain/group-by';
 
 /** Collections of per-item records written whole by the projections (compared by `_id`). */
 const records = ['proposals', 'proposal_states', 'follow_ups', 'postings'];
@@ -176,11 +177,7 @@ async function diffRecords(store: Store, scratch: Store): Promise<Difference[]> 
  */
 async function repairAll(store: Store, scratch: Store, differences: Difference[]) {
   const wrong = differences.filter((d) => d.kind !== 'extra');
-  const byDoc = new Map<string, Difference[]>();
-  for (const d of wrong) {
-    const key = `${d.collection}\u0000${d.doc}`;
-    byDoc.set(key, [...(byDoc.get(key) ?? []), d]);
-  }
+  const byDoc = groupBy(wrong, (d) => `${d.collection}\u0000${d.doc}`);
   for (const list of byDoc.values()) {
     const { collection, doc } = list[0];
     const want = await scratch.conn.db!.collection<ViewDoc>(collection).findOne({ _id: doc });

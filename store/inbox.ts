@@ -8,6 +8,7 @@
 import type { Store } from './index';
 import type { OutboxRow } from './outbox';
 import { encodeId, withLock, type Scope } from './views';
+import { groupBy } from '../domain/group-by';
 
 /** A delivered message as its recipient's view holds it (the outbox row without its claim). */
 export type InboxMessage = Omit<OutboxRow, 'claimedBy' | 'leaseUntil' | 'readAt'> & { sentAt: Date };
@@ -38,9 +39,7 @@ const inboxScope = (userId: string): Scope => ({
 /** Puts the rows that are delivered in-app messages into their recipients' views (written once). */
 export async function putDelivered(store: Store, rows: OutboxRow[]): Promise<void> {
   const delivered = rows.filter((row) => row.channel === 'inbox' && row.status === 'sent' && row.sentAt);
-  const byRecipient = new Map<string, OutboxRow[]>();
-  for (const row of delivered)
-    byRecipient.set(row.recipient, [...(byRecipient.get(row.recipient) ?? []), row]);
+  const byRecipient = groupBy(delivered, (row) => row.recipient);
   await Promise.all(
     [...byRecipient].map(([userId, list]) =>
       store.views.put(

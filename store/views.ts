@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import type { Connection } from 'mongoose';
+import { groupBy } from '../domain/group-by';
 
 /** Where rows live: the scope's key, and for a large scope which chunk holds a row. */
 export interface Scope {
@@ -161,11 +162,7 @@ export function createViews(conn: Connection) {
   }
 
   async function write(scope: Scope, changes: RowChange[]): Promise<void> {
-    const byChunk = new Map<string | null, RowChange[]>();
-    for (const change of changes) {
-      const chunk = scope.chunkOf ? scope.chunkOf(change.id) : null;
-      byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), change]);
-    }
+    const byChunk = groupBy(changes, (change) => (scope.chunkOf ? scope.chunkOf(change.id) : null));
     const tokens: Record<string, string> = {};
     // Chunks are documents of their own: written at once.
     await Promise.all(
