@@ -5,6 +5,7 @@ import { upsertNewer } from '../store/mongo';
 import { openItemChange, openWork } from '../store/open-work';
 import { proposalViews, yearRowIds } from '../store/proposals';
 import type { ActivityDeps } from './deps';
+import { eventNotifier } from './notify';
 import { timelineActivities, type TimelineInput } from './timeline';
 
 export interface FollowUpEvent {
@@ -12,27 +13,40 @@ export interface FollowUpEvent {
   item: FollowUpView;
 }
 
-export function followUpActivities(deps: ActivityDeps) {
+/** An item changed, in the read model: recordFollowUp's half that reconcile replays. */
+export function followUpRecording(deps: ActivityDeps) {
   const { recordTimeline } = timelineActivities(deps);
+  return async function recordFollowUpChange({ entry, item }: FollowUpEvent): Promise<void> {
+    await recordTimeline(entry);
+    const { _id, ...doc } = toFollowUpDoc(item);
+    const open = item.status !== 'closed';
+    await deps.store.views.put(openWork, [
+      openItemChange(
+        'followUp',
+        _id,
+        item.revision,
+        open ? { title: item.title, unitIds: [item.responder.unitId], answered: item.answered } : null,
+      ),
+    ]);
+    await followUpViews.put(deps.store.views, followUpYear(item), [
+      { id: _id, revision: item.revision, value: item },
+    ]);
+    await upsertNewer(deps.store.followUps, _id, item.revision, doc);
+    await markCommitmentDone(deps, item);
+  };
+}
+
+export function followUpActivities(deps: ActivityDeps) {
+  const record = followUpRecording(deps);
+  const notifyEvent = eventNotifier(deps);
   return {
-    /** An item changed: its timeline entry, then its read model (newest revision wins). */
-    async recordFollowUp({ entry, item }: FollowUpEvent): Promise<void> {
-      await recordTimeline(entry);
-      const { _id, ...doc } = toFollowUpDoc(item);
-      const open = item.status !== 'closed';
-      await deps.store.views.put(openWork, [
-        openItemChange(
-          'followUp',
-          _id,
-          item.revision,
-          open ? { title: item.title, unitIds: [item.responder.unitId], answered: item.answered } : null,
-        ),
-      ]);
-      await followUpViews.put(deps.store.views, followUpYear(item), [
-        { id: _id, revision: item.revision, value: item },
-      ]);
-      await upsertNewer(deps.store.followUps, _id, item.revision, doc);
-      await markCommitmentDone(deps, item);
+    /**
+     * An item changed: its timeline entry, then its read model (newest revision wins); then the event
+     * notices of the entry, if any (domain.md §10), once per entry key.
+     */
+    async recordFollowUp(event: FollowUpEvent): Promise<void> {
+      await record(event);
+      await notifyEvent({ kind: 'followUp', item: event.item }, event.entry);
     },
   };
 }

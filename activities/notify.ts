@@ -1,4 +1,16 @@
-import { stepKindLabels, type ClockSnapshot, type PlannedStep } from '../domain/ladder';
+import { asyncLocalStorage } from '@temporalio/activity';
+import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { WorkingCalendar } from '../domain/calendar';
+import {
+  eventMessage,
+  eventNotices,
+  eventOf,
+  unitsNamed,
+  type EventEntry,
+  type EventItem,
+  type EventNotice,
+} from '../domain/event-notices';
+import { stepKindLabels, type ClockSnapshot, type PlannedStep, type Responsible } from '../domain/ladder';
 import {
   resolveRecipients,
   stepMessage,
@@ -6,11 +18,15 @@ import {
   type NotificationPolicy,
 } from '../domain/notifications';
 import { deliveryTime, officeHoursOf } from '../domain/office-hours';
+import type { Policy } from '../domain/policy';
 import type { Role } from '../domain/roles';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
 import { directory } from '../store/directory';
-import { currentPolicy } from '../store/policy';
+import { writeOutbox } from '../store/outbox';
+import { currentPolicy, policyVersion } from '../store/policy';
+import { deliveryWorkflowId } from '../workflows/dispatch';
+import { inboxSender } from './channels';
 import { clockProjection } from './clocks';
 import type { ActivityDeps } from './deps';
 import { addresseesOf, delivery, rowsFor, type DeliveryPlan } from './outbox';
@@ -28,13 +44,15 @@ export interface StepNotice {
   clock: ClockSnapshot;
 }
 
-/** What the directory says about the people around `notice`'s clock, as the recipient rules need it. */
+/**
+ * What the directory says about the people around a clock (or an event), as the recipient rules need
+ * it: `responsible` as the clock names it, `leaderId` a key proposal's leader.
+ */
 async function audienceFacts(
   store: Store,
-  notice: StepNotice,
+  { responsible, leaderId }: { responsible: Responsible; leaderId?: string },
   notifications: NotificationPolicy,
 ): Promise<AudienceFacts> {
-  const { responsible } = notice.clock;
   const users = directory(store, 'users');
   const ids = async (role: Role, where: Record<string, unknown> = {}) =>
     (await users.list({ roles: role, active: true, ...where })).map((u) => u.id);
@@ -57,7 +75,7 @@ async function audienceFacts(
     committee,
     leaders,
     committeeSecretaries,
-    leaderId: notice.leaderId,
+    leaderId,
     notifications,
   };
 }
@@ -98,7 +116,11 @@ export function notifyActivities(deps: ActivityDeps) {
 
   async function enqueueStep(notice: StepNotice): Promise<DeliveryPlan> {
     const [{ policy }, calendar] = await Promise.all([currentPolicy(store), loadCalendar(store)]);
-    const facts = await audienceFacts(store, notice, policy.notifications);
+    const facts = await audienceFacts(
+      store,
+      { responsible: notice.clock.responsible, leaderId: notice.leaderId },
+      policy.notifications,
+    );
     const recipients = resolveRecipients(notice.step.to, facts);
     const who = await addresseesOf(store, recipients, policy.notifications);
     const urgent = notice.step.urgent ?? false;
@@ -124,4 +146,101 @@ export function notifyActivities(deps: ActivityDeps) {
       return plan;
     },
   };
+}
+
+/**
+ * Event notices (domain.md §10): the messages of a recorded timeline entry (domain/event-notices.ts),
+ * written into the ladder's outbox with the ladder's recipients, channels, preferences and office
+ * hours. Called by the recording activities (recordProposal, recordFollowUp) after the read model is
+ * written, never by their replay into a scratch database (activities/projections.ts).
+ *
+ * Rows are keyed `event:<entry key>[#<unit>]:<recipient>:<channel>`; the entry's key is stable across
+ * retries and replays, so a retried activity inserts nothing. A due in-app copy is delivered by being
+ * written, as a ladder step's; the rest (other channels, and everything held for office hours) wait as
+ * pending rows, handed to `deliverNotice` (workflow id `deliver:<notice key>`, one per notice) when the
+ * activity runs in a worker, and found by the recovery sweep in any case. Nothing is sent inline: the
+ * recording activities are on the path of every action's answer, which a slow mail server must not hold.
+ */
+export function eventNotifier(deps: ActivityDeps) {
+  const { store } = deps;
+  const { settings } = delivery(deps);
+
+  async function enqueueNotice(
+    notice: EventNotice,
+    policy: Policy,
+    calendar: WorkingCalendar,
+  ): Promise<DeliveryPlan> {
+    const facts = await audienceFacts(store, { responsible: notice.to }, policy.notifications);
+    const who = await addresseesOf(store, resolveRecipients(notice.audiences, facts), policy.notifications);
+    const deliverAt = deliveryTime(calendar, notice.at, officeHoursOf(policy));
+    const base = {
+      key: notice.key,
+      kind: `event:${notice.event}`,
+      itemId: notice.itemId,
+      urgent: false,
+      deliverAt,
+    };
+    const rows = who.flatMap((addressee) =>
+      rowsFor(
+        base,
+        addressee,
+        eventMessage(notice, addressee.audience, settings.publicUrl),
+        settings.senders,
+      ),
+    );
+    const now = new Date();
+    const inApp =
+      deliverAt <= now.getTime() && settings.senders.inbox === inboxSender
+        ? rows.filter((row) => row.channel === 'inbox')
+        : [];
+    const later = rows.filter((row) => !inApp.includes(row));
+    await writeOutbox(store, inApp, now, { owner: notice.key, leaseUntil: now, delivered: () => true });
+    await writeOutbox(store, later, now);
+    return { notice: notice.key, rows: later.map((row) => row._id), deliverAt };
+  }
+
+  return async function notifyEvent(item: EventItem, entry: EventEntry | undefined): Promise<void> {
+    if (!entry || !eventOf(item, entry)) return; // most entries are no event: nothing to read
+    const [current, calendar, units] = await Promise.all([
+      currentPolicy(store),
+      loadCalendar(store),
+      directory(store, 'units').some(unitsNamed(item, entry)),
+    ]);
+    // Labels (reasons, classes, ratings) as the item's own policy version has them.
+    const version = item.kind === 'proposal' ? item.state.policyVersion : item.item.policyVersion;
+    const own = version === current.version ? current : await policyVersion(store, version);
+    const names = new Map(units.map((u) => [u.id, u.name]));
+    const notices = eventNotices(item, entry, {
+      policy: (own ?? current).policy,
+      unitName: (id) => names.get(id) ?? id,
+    });
+    for (const notice of notices) await handOver(await enqueueNotice(notice, current.policy, calendar));
+  };
+}
+
+/**
+ * Starts `deliverNotice` for what a notice left pending, through the worker's client, as a workflow
+ * hands a held ladder step over (workflows/dispatch.ts). Outside a worker (a tool, a test calling the
+ * activity) the recovery sweep delivers the rows instead.
+ */
+async function handOver(plan: DeliveryPlan): Promise<void> {
+  const context = asyncLocalStorage.getStore();
+  if (plan.rows.length === 0 || !context) return;
+  let client;
+  try {
+    client = context.client;
+  } catch (err) {
+    if (err instanceof IllegalStateError) return; // a mock activity environment without a client
+    throw err;
+  }
+  try {
+    await client.workflow.start('deliverNotice', {
+      workflowId: deliveryWorkflowId(plan.notice),
+      taskQueue: context.info.taskQueue,
+      args: [plan],
+    });
+  } catch (err) {
+    // Already delivering this notice (a retried activity): it delivers these rows.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

@@ -8,7 +8,9 @@ import type { TermReport } from '../domain/supervision';
 import { termReportViews } from '../store/supervision';
 import type { ActivityDeps } from './deps';
 import { createActivities } from './index';
+import { followUpRecording } from './follow-ups';
 import { stepRecording } from './notify';
+import { proposalRecording } from './proposals';
 
 export type Projection = (input: unknown, result: unknown) => Promise<void>;
 
@@ -21,10 +23,11 @@ export function projections(deps: ActivityDeps): Record<string, Projection> {
       await activity(input as T);
     };
   return {
-    recordProposal: only(a.recordProposal),
+    // The read-model halves only: a replay never writes or sends event notices.
+    recordProposal: only(proposalRecording(deps)),
     recordClock: only(a.recordClock),
     recordTimeline: only(a.recordTimeline),
-    recordFollowUp: only(a.recordFollowUp),
+    recordFollowUp: only(followUpRecording(deps)),
     recordPosting: only(a.recordPosting),
     recordPostingActivity: only(a.recordPostingActivity),
     notifyStep: only(recordStep),

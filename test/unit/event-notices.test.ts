@@ -246,7 +246,7 @@ describe('follow-up events', () => {
         adoption: defaultPolicy.adoptionScale,
         satisfaction: defaultPolicy.satisfactionScale,
       },
-    } as FollowUpView,
+    } as unknown as FollowUpView,
   });
   const letter = item('recommendationLetter', '民主监督建议书');
   const followUpEntry = (kind: string, data?: Record<string, unknown>): EventEntry => ({
