@@ -12,6 +12,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { metricsRoutes } from './metrics';
 import { createLimits, loadLimits } from './limits';
 import { createRegistry, methodNotAllowed, type Api } from './route';
+import { attachmentRoutes } from './routes/attachments';
 import { calendarRoutes } from './routes/calendar';
 import { campaignRoutes } from './routes/campaigns';
 import { diagnosticsRoutes } from './routes/diagnostics';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
   supervisionRoutes(deps, api);
   campaignRoutes(deps, api);
   guaranteeRoutes(deps, api);
+  attachmentRoutes(deps, api);
   app.use(methodNotAllowed(api.registry)); // before the routes: a literal path wins over a template
   app.use(api.router);
 

@@ -55,6 +55,8 @@ export interface RouteSpec<
   bodyType?: string;
   /** The largest body taken, e.g. '2mb' (default by media type: `bodyLimits`). */
   bodyLimit?: string;
+  /** A body the handler reads itself as a stream (uploads), never parsed: documented as binary in these media types. */
+  streamBody?: readonly string[];
   /** A stricter rate budget of its own (api/limits.ts), on top of the per-IP and per-user ones. */
   limit?: LimitName;
   /** Documented success status and body. */
@@ -158,7 +160,8 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.Zod
   const secured = spec.roles !== 'public';
   const who = secured ? `Roles: ${(spec.roles as readonly Role[]).join(', ')}` : 'Public.';
   const refusal = (description: string) => ({ description, content: { [json]: { schema: errorSchema } } });
-  const takesInput = [spec.query, spec.body, spec.params, spec.headers].some(Boolean);
+  const takesInput = [spec.query, spec.body, spec.params, spec.headers, spec.streamBody].some(Boolean);
+  const binary = { type: 'string', format: 'binary' } as const;
   // A body that `{}` does not satisfy must be sent: without one the handler sees `{}` and refuses it.
   const bodyRequired = spec.body ? !spec.body.safeParse({}).success : false;
   const config: RouteConfig = {
@@ -174,7 +177,12 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.Zod
       headers: spec.headers as z.ZodObject | undefined,
       body: spec.body
         ? { required: bodyRequired, content: { [spec.bodyType ?? json]: { schema: spec.body } } }
-        : undefined,
+        : spec.streamBody
+          ? {
+              required: true,
+              content: Object.fromEntries(spec.streamBody.map((type) => [type, { schema: binary }])),
+            }
+          : undefined,
     },
     // Every refusal is documented with the one error shape, so a fuzzer checks its body too.
     responses: {
@@ -191,7 +199,7 @@ function document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.Zod
         ]),
       ),
       ...(secured ? { 401: refusal('No valid token'), 403: refusal('Wrong role or unit') } : {}),
-      ...(spec.body ? { 413: refusal('Body too large (payload_too_large)') } : {}),
+      ...(spec.body || spec.streamBody ? { 413: refusal('Body too large (payload_too_large)') } : {}),
       429: refusal('Too many requests (rate_limited); retry after the Retry-After seconds'),
     },
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attachmentPolicySchema, defaultAttachmentPolicy } from './attachments';
 import { defaultLadder, ladderStepSchema } from './ladder';
 import { contactSchema, defaultNotificationPolicy, notificationPolicySchema } from './notifications';
 import { monthDaySchema, timeLimitSchema, timeOfDaySchema, type TimeLimit } from './time';
@@ -132,6 +133,8 @@ export const policySchema = z
     }),
     /** Recipients outside the directory, office hours of delivery, default channels (domain.md §5). */
     notifications: notificationPolicySchema.default(defaultNotificationPolicy),
+    /** Files on items: size and count limits, the types taken (domain/attachments.ts). */
+    attachments: attachmentPolicySchema.default(defaultAttachmentPolicy),
   })
   .superRefine((policy, ctx) => {
     // 'HH:mm' strings order like the times they name (a malformed start is reported on its own).
@@ -309,4 +312,5 @@ export const defaultPolicy: Policy = {
     quarterReminderWorkingDays,
   },
   notifications: defaultNotificationPolicy,
+  attachments: defaultAttachmentPolicy,
 };

@@ -3,6 +3,7 @@
  * in a single view document, so the page reads one document by `_id` however large the archive.
  */
 import type { Deadline } from '../domain/deadline';
+import { attachmentTimeline } from './attachments';
 import type { Store } from './index';
 import type { Row, Scope } from './views';
 
@@ -46,7 +47,11 @@ export interface ClockRow {
 
 /** The item's timeline, oldest first, and its clocks. */
 export async function readItem(store: Store, itemId: string) {
-  const rows = [...(await store.views.rows<TimelineRow & ClockRow>(itemScope(itemId)))];
+  const [view, attachments] = await Promise.all([
+    store.views.rows<TimelineRow & ClockRow>(itemScope(itemId)),
+    attachmentTimeline(store, itemId), // added through the API, kept apart from the derived view
+  ]);
+  const rows = [...view, ...(attachments as [string, Row<TimelineRow & ClockRow>][])];
   const clocks: Row<ClockRow>[] = rows.filter(([id]) => id.startsWith('clock|')).map(([, row]) => row);
   // Entries at the same instant in the order of their keys.
   const timeline: Row<TimelineRow>[] = rows

@@ -371,7 +371,13 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
         }),
       ),
       timeline: z.array(
-        z.object({ at: z.string(), kind: z.string(), label: z.string(), actor: z.string().optional() }),
+        z.object({
+          at: z.string(),
+          kind: z.string(),
+          label: z.string(),
+          actor: z.string().optional(),
+          data: z.looseObject({}).optional().describe('attachmentAdded: the file’s id, name, size, sha256'),
+        }),
       ),
       actions: actionLinksSchema(Object.keys(actionRoutes)),
     }),
@@ -390,7 +396,14 @@ export function followUpRoutes(deps: AppDeps, api: Api) {
             overdue,
             escalation,
           })),
-        timeline: timeline.map(({ at, kind, label, actor }) => ({ at: toIso(at), kind, label, actor })),
+        // An attachment's entry carries its file's facts (store/attachments.ts).
+        timeline: timeline.map(({ at, kind, label, actor, data }) => ({
+          at: toIso(at),
+          kind,
+          label,
+          actor,
+          ...(kind === 'attachmentAdded' ? { data } : {}),
+        })),
         actions: followUpActionsFor(caller, item).map((action) =>
           actionLink(
             action,

@@ -131,23 +131,26 @@ const presentReport = (report: TermReport) => ({ ...report, endedAt: toIso(repor
 
 const params = z.object({ id: codeSchema });
 
+/** The read model's posting, else the workflow's own view (started a moment ago, not yet recorded). */
+export async function loadPosting(
+  { store, temporal }: AppDeps,
+  id: string,
+): Promise<PostingView | undefined> {
+  const doc = await store.postings.findById(id).lean<PostingDoc>();
+  if (doc) return fromPostingDoc(doc);
+  try {
+    return (await temporal.workflow.getHandle(postingWorkflowId(id)).query(postingQuery)).posting;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
 export function supervisionRoutes(deps: AppDeps, api: Api) {
   const { store, temporal, temporalConfig } = deps;
 
-  /** The read model's posting, else the workflow's own view (started a moment ago, not yet recorded). */
-  async function loadPosting(id: string): Promise<PostingView | undefined> {
-    const doc = await store.postings.findById(id).lean<PostingDoc>();
-    if (doc) return fromPostingDoc(doc);
-    try {
-      return (await temporal.workflow.getHandle(postingWorkflowId(id)).query(postingQuery)).posting;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
-  }
-
   async function visiblePosting(id: string, caller: Caller): Promise<PostingView> {
-    const posting = await loadPosting(id);
+    const posting = await loadPosting(deps, id);
     // Not visible answers as not existing.
     if (!posting || !maySeePosting(caller, posting)) throw notFound(`派驻 ${id}`);
     return posting;

@@ -100,6 +100,19 @@ const postingReader = {
   own: /*                  */ '403 403 ok  ok  403 403 ok  ok  404 ok ',
   other: /*                */ '403 403 ok  ok  403 403 404 404 404 ok ',
 };
+const proposalReader = {
+  own: /*                  */ 'ok  ok  ok  ok  ok  ok  403 403 ok  ok ',
+  other: /*                */ '404 404 ok  ok  404 404 403 403 404 ok ',
+};
+const followUpReader = {
+  own: everyone,
+  other: /*                */ '404 404 ok  ok  404 404 404 404 404 ok ',
+};
+/** A group's own activity is an inspection (暗访): not the department's to read. */
+const inspectionReader = {
+  own: /*                  */ '403 403 ok  ok  403 403 ok  404 404 ok ',
+  other: /*                */ '403 403 ok  ok  403 403 404 404 404 ok ',
+};
 const directoryReader = {
   own: /*                  */ '403 403 ok  ok  ok  ok  ok  ok  ok  ok ',
   other: /*                */ '403 403 ok  ok  404 404 404 404 404 ok ',
@@ -299,6 +312,44 @@ const table: Record<string, Row> = {
   },
   'GET /api/supervision/statistics': { grid: bodyWide },
 
+  // attachments: read as the item is read; added by its proposers, its unit, its sender or its group
+  'GET /api/proposals/{id}/attachments': { grid: proposalReader, kind: 'proposal' },
+  'GET /api/proposals/{id}/attachments/{attachmentId}': { grid: proposalReader, kind: 'proposal' },
+  'POST /api/proposals/{id}/attachments': {
+    grid: {
+      own: /*              */ 'ok  ok  ok  403 403 403 403 403 403 ok ',
+      other: /*            */ '404 404 ok  403 404 404 403 403 404 ok ',
+    },
+    kind: 'proposal',
+    query: '?name=matrix.pdf',
+    body: invalid, // not a file type taken: 415 once authorized
+  },
+  'GET /api/follow-ups/{id}/attachments': { grid: followUpReader, kind: 'followUp' },
+  'GET /api/follow-ups/{id}/attachments/{attachmentId}': { grid: followUpReader, kind: 'followUp' },
+  'POST /api/follow-ups/{id}/attachments': {
+    grid: {
+      own: /*              */ 'ok  ok  ok  403 403 403 ok  403 403 ok ',
+      other: /*            */ '404 404 ok  403 404 404 404 404 404 ok ',
+    },
+    kind: 'followUp',
+    query: '?name=matrix.pdf',
+    body: invalid,
+  },
+  'GET /api/postings/{id}/activities/{activityId}/attachments': { grid: inspectionReader, kind: 'posting' },
+  'GET /api/postings/{id}/activities/{activityId}/attachments/{attachmentId}': {
+    grid: inspectionReader,
+    kind: 'posting',
+  },
+  'POST /api/postings/{id}/activities/{activityId}/attachments': {
+    grid: {
+      own: /*              */ '403 403 ok  403 403 403 ok  403 404 ok ',
+      other: /*            */ '403 403 ok  403 403 403 404 403 404 ok ',
+    },
+    kind: 'posting',
+    query: '?name=matrix.pdf',
+    body: invalid,
+  },
+
   // campaigns: body-wide roles all, a supervisor those they are on a team of
   'POST /api/campaigns': { grid: staffOnly, body: invalid },
   'GET /api/campaigns': {
@@ -339,6 +390,9 @@ let stack: Stack;
 const tokens = new Map<string, string>();
 /** The ids of the items each kind seeds: `own` per role (whose own it is differs), one `other`. */
 const seeded = {} as Record<Kind, { own: (role: Role) => string; other: string }>;
+/** By the id of the item a path names: its seeded attachment, a posting's seeded activity. */
+const attachmentOf = new Map<string, string>();
+const activityOf = new Map<string, string>();
 
 const as = (who: string) => tokens.get(who)!;
 const send = (
@@ -414,7 +468,13 @@ async function seedSupervision() {
   const otherPosting = (await post('group-river')).postingId as string;
   seeded.posting = { own: () => ownPosting, other: otherPosting };
   const activity = { kind: 'inspection', date: new Date().toISOString().slice(0, 10), summary: '暗访' };
-  await created(send('POST', `/api/postings/${ownPosting}/activities`, 'supervisor-he', activity));
+  const ownActivity = await created(
+    send('POST', `/api/postings/${ownPosting}/activities`, 'supervisor-he', activity),
+  );
+  const otherActivity = await created(
+    send('POST', `/api/postings/${otherPosting}/activities`, 'committee', { ...activity, kind: 'visit' }),
+  );
+  activityOf.set(ownPosting, ownActivity.id).set(otherPosting, otherActivity.id);
   const letter = await created(
     send('POST', `/api/postings/${ownPosting}/letters`, 'supervisor-he', {
       title: '建议书',
@@ -461,6 +521,32 @@ async function seedSupervision() {
   seeded.campaign = { own: () => 'matrix-own', other: 'matrix-other' };
 }
 
+/** One file on every seeded proposal, follow-up item and posting activity, added by committee staff. */
+async function seedAttachments() {
+  const paths = [
+    ...[seeded.proposal.own('member'), seeded.proposal.other].map((id) => [id, `/api/proposals/${id}`]),
+    ...[seeded.followUp.own('member'), seeded.followUp.own('supervisor'), seeded.followUp.other].map((id) => [
+      id,
+      `/api/follow-ups/${id}`,
+    ]),
+    ...[seeded.posting.own('member'), seeded.posting.other].map((id) => [
+      id,
+      `/api/postings/${id}/activities/${activityOf.get(id)}`,
+    ]),
+  ];
+  for (const [id, path] of paths) {
+    const res = await until(async () => {
+      const r = await request(stack.app)
+        .post(`${path}/attachments?name=matrix.pdf`)
+        .set('Authorization', as('committee'))
+        .set('Content-Type', 'application/pdf')
+        .send(Buffer.from('%PDF-1.7 matrix'));
+      return r.status === 201 && r; // an activity reaches the read model a moment after it is logged
+    });
+    attachmentOf.set(id, res.body.id);
+  }
+}
+
 function seedDirectoryTargets() {
   const place = (role: Role) => personOf(role);
   seeded.user = { own: (role) => personas[role], other: 'river-a' };
@@ -488,6 +574,7 @@ beforeAll(async () => {
   await seedProposals();
   await seedSupervision();
   seedDirectoryTargets();
+  await seedAttachments();
 }, 120_000);
 afterAll(() => stack?.stop());
 
@@ -496,12 +583,10 @@ afterAll(() => stack?.stop());
 const fixedParams: Record<string, string> = { year: '2026', version: '1', id: 'matrix-nobody' };
 
 function pathOf(path: string, row: Row, role: Role, target: Target) {
+  const item = row.kind && (target === 'own' ? seeded[row.kind].own(role) : seeded[row.kind].other);
+  const nested: Record<string, Map<string, string>> = { attachmentId: attachmentOf, activityId: activityOf };
   return path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-    name === 'id' && row.kind
-      ? target === 'own'
-        ? seeded[row.kind].own(role)
-        : seeded[row.kind].other
-      : fixedParams[name],
+    item && name === 'id' ? item : ((item && nested[name]?.get(item)) ?? fixedParams[name]),
   );
 }
 
