@@ -61,7 +61,43 @@ function clientError(err: { status: number; type?: unknown }) {
   return errorBody(code, message);
 }
 
+/**
+ * Whether `err` (or an error it wraps) says Temporal or the database could not be reached: gRPC
+ * UNAVAILABLE or DEADLINE_EXCEEDED under a Temporal client error, or a MongoDB driver's network, server
+ * selection or closed-connection error. Nothing was decided; the client may retry (with its Idempotency-Key).
+ */
+export function isUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (
+      typeof name === 'string' &&
+      /^Mongo(ose)?(Network|ServerSelection|NotConnected|TopologyClosed)/.test(name)
+    )
+      return true;
+    if (name === 'MongooseError' && typeof message === 'string' && /buffering timed out/.test(message))
+      return true;
+    // @grpc/grpc-js status codes: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED (`details` and `metadata` mark a gRPC error).
+    if ((code === 14 || code === 4) && 'details' in e && 'metadata' in e) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** What a caller is told while Temporal or the database cannot be reached. */
+export const unavailable = () =>
+  new HttpError(
+    503,
+    'service_unavailable',
+    '服务暂时不可用（工作流服务或数据库无法连接），请稍后使用同一 Idempotency-Key 重试',
+  );
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (!(err instanceof HttpError) && isUnavailable(err)) {
+    req.log?.warn({ err }, 'dependency unavailable');
+    res.set('Retry-After', '5');
+    res.status(503).json(errorBody('service_unavailable', unavailable().message, { requestId: req.id }));
+    return;
+  }
   if (err instanceof HttpError && err.status < 500) {
     res.status(err.status).json(errorBody(err.code, err.message, err.details));
     return;
