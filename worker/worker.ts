@@ -5,8 +5,12 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from '../temporal.config';
 
 export const workflowsPath = require.resolve('../workflows');
-/** Prebuilt by `npm run build:workflows` (samples-typescript `production`); bundled at start when absent. */
-export const workflowBundlePath = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+/**
+ * Prebuilt by `npm run build:workflows` (samples-typescript `production`); bundled at start when absent.
+ * HUIYIN_WORKFLOW_BUNDLE names another prebuilt file (the chaos suite's workers, restarted often).
+ */
+export const workflowBundlePath =
+  process.env.HUIYIN_WORKFLOW_BUNDLE ?? path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
 export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
