@@ -316,7 +316,10 @@ export function attachable<P extends z.ZodObject, T>(deps: AppDeps, api: Api, sp
         'Repr-Digest': `sha-256=:${digest}:`,
         'Cache-Control': 'private, no-cache',
       });
-      if (req.headers['if-none-match'] === `"sha256-${entry.sha256}"`) return void res.status(304).end();
+      if (req.headers['if-none-match'] === `"sha256-${entry.sha256}"`) {
+        source.destroy();
+        return void res.status(304).end();
+      }
       const verify = new Measure({
         end: (m) =>
           m.sha256() === entry.sha256 && m.bytes === entry.size

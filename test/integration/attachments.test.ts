@@ -112,6 +112,8 @@ describe('proposal attachments', () => {
       `filename*=UTF-8''${encodeURIComponent('调研报告.pdf')}`,
     );
     expect(sha(got.body as Buffer)).toBe(sha(bytes));
+    const unchanged = await download(res.body.href, 'housing').set('If-None-Match', got.headers.etag);
+    expect(unchanged.status).toBe(304);
 
     const detail = await api.get(path, 'member-zhang');
     const entry = detail.body.timeline.find((e: { kind: string }) => e.kind === 'attachmentAdded');
