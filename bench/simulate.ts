@@ -29,7 +29,7 @@ import { loadAppConfig } from '../config';
 import { followUpWorkflowId, type FollowUpView } from '../domain/follow-up';
 import type { ClockState } from '../domain/ladder';
 import type { ProposalState } from '../domain/proposal';
-import type { Figures, Grouping } from '../domain/statistics';
+import type { Grouping } from '../domain/statistics';
 import {
   figuresBy,
   supervisionFigures,
@@ -45,7 +45,7 @@ import { loadTemporalConfig } from '../temporal.config';
 import { addSearchAttributes } from '../test/helpers/namespace';
 import { workflowsPath } from '../worker/worker';
 import { groups, seedSimDirectory } from './sim/directory';
-import { compareFigures, foldFigures, type FigureDifference } from './sim/fold';
+import { compareFigures, foldFigures, type FigureDifference, type FoldedFigures } from './sim/fold';
 import { planProposals, ProposalActor } from './sim/proposals';
 import {
   formatDuration,
@@ -263,7 +263,9 @@ async function main() {
       if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as T;
     };
-    type Statistics = { groups: { key: string | null; label: string; figures: Figures }[]; total: Figures };
+    type Statistics = Omit<FoldedFigures, 'groups'> & {
+      groups: (FoldedFigures['groups'][number] & { label: string })[];
+    };
     const groupings: Grouping[] = ['unit', 'proposerType', 'topic'];
     const product = new Map<Grouping, Statistics>();
     for (const g of groupings)
@@ -326,7 +328,13 @@ async function main() {
           product: productFigures.groups.find((x) => x.key === key)?.figures,
           scratch: scratch.groups.find((x) => x.key === key)?.figures,
         })),
-        { key: 'total', label: '合计', product: productFigures.total, scratch: scratch.total },
+        { key: 'total', label: '合计（件次）', product: productFigures.total, scratch: scratch.total },
+        {
+          key: 'total-proposals',
+          label: '合计（件）',
+          product: productFigures.totalByProposal,
+          scratch: scratch.totalByProposal,
+        },
       ]);
       printDifferences('§7 figures by unit', diff);
     }

@@ -10,14 +10,26 @@ import type { Policy } from './policy';
 import {
   activeAssignments,
   assignmentOf,
+  contactsOf,
+  currentReply,
+  feedbackGroups,
   finalStatuses,
+  groupFeedback,
+  groupRound,
+  groupStage,
+  handlingStages,
+  proposalStatusLabels,
   proposers,
   replyingAssignments,
+  roundOf,
+  stageOf,
+  type FeedbackGroup,
+  type HandlingStage,
   type ProposalState,
   type ProposalStatus,
 } from './proposal';
 import { hasRole, type Caller, type Role } from './roles';
-import { isoDateSchema } from './time';
+import { dateOf, isoDateSchema } from './time';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const id = z.string().trim().min(1).max(64);
@@ -61,8 +73,21 @@ export const actionSchemas = {
   }),
   recordContact: z.object({
     unitId: id,
+    /** Default 办前面商 (before handling). */
+    stage: z.enum(['beforeHandling', 'duringHandling', 'consultationMeeting']).optional(),
     method: z.enum(['inPerson', 'phone', 'meeting', 'written']),
+    /** The day it took place; default today. Never in the future. */
+    date: isoDateSchema.optional(),
+    participants: text(500).optional(),
     note: text(2000).optional(),
+  }),
+  confirmContact: z.object({
+    unitId: id,
+    /** The contact's number within the unit's log (a form may send it as text). */
+    contactNo: z.coerce.number().int().min(1),
+    /** true: 已见面 (it took place as recorded); false: disputed, with a note the committee reads. */
+    confirmed: z.boolean(),
+    note: text(500).optional(),
   }),
   sendOpinion: z.object({ unitId: id, text: text(10_000) }),
   waiveOpinion: z.object({ unitId: id }),
@@ -77,13 +102,20 @@ export const actionSchemas = {
   }),
   reclassify: z.object({ unitId: id, resultClass: z.string().min(1), reason: text(500) }),
   feedback: z.object({
+    /** The unit whose reply is rated; needed only while several units' replies await ratings. */
+    unitId: id.optional(),
     rating: z.string().min(1),
     processRating: z.string().min(1).optional(),
     outcomeRating: z.string().min(1).optional(),
     comment: text(2000).optional(),
   }),
-  ruleFeedback: z.object({ decision: z.enum(['rehandle', 'close']), reason: text(500).optional() }),
-  recordConsultation: z.object({ record: text(10_000) }),
+  ruleFeedback: z.object({
+    /** The unit whose unsatisfied reply is ruled on; needed only while several await a ruling. */
+    unitId: id.optional(),
+    decision: z.enum(['rehandle', 'close']),
+    reason: text(500).optional(),
+  }),
+  recordConsultation: z.object({ unitId: id.optional(), record: text(10_000) }),
   markKey: z.object({ leaderId: id }),
   logSupervision: z.object({
     activity: z.enum(['research', 'forum', 'meeting']),
@@ -108,7 +140,8 @@ export const actionLabels: Record<ActionName, string> = {
   signFor: '签收',
   requestReturn: '申请退回',
   ruleReturn: '审核退回申请',
-  recordContact: '记录办前沟通',
+  recordContact: '记录沟通',
+  confirmContact: '确认沟通（已见面）',
   sendOpinion: '提交会办意见',
   waiveOpinion: '免于会办意见',
   requestExtension: '申请延期',
@@ -133,6 +166,7 @@ export const actionRoles: Record<ActionName, readonly Role[]> = {
   requestReturn: ['unit', 'unitLeader'],
   ruleReturn: ['committee'],
   recordContact: ['unit', 'unitLeader'],
+  confirmContact: ['member', 'organization'],
   sendOpinion: ['unit', 'unitLeader'],
   waiveOpinion: ['committee'],
   requestExtension: ['unit', 'unitLeader'],
@@ -169,13 +203,21 @@ export const clockIds = {
   contact: (unitId: string) => `contact:${unitId}`,
   coHandlerOpinion: (unitId: string) => `coHandlerOpinion:${unitId}`,
   reply: (unitId: string) => `reply:${unitId}`,
-  feedback: (proposerId: string) => `feedback:${proposerId}`,
-  feedbackRuling: 'feedbackRuling',
-  consultation: 'consultation',
+  /** Per unit where each unit's reply is rated on its own; the whole proposal's otherwise. */
+  feedback: (proposerId: string, unitId?: string) =>
+    unitId ? `feedback:${unitId}:${proposerId}` : `feedback:${proposerId}`,
+  feedbackRuling: (unitId?: string) => (unitId ? `feedbackRuling:${unitId}` : 'feedbackRuling'),
+  consultation: (unitId?: string) => (unitId ? `consultation:${unitId}` : 'consultation'),
 };
 
 const refuse = (code: string, message: string): Refusal => ({ code, message });
 const running = (ctx: RuleContext, id: string) => ctx.clocks[id]?.status === 'running';
+
+/**
+ * While units handle it: each unit moves on its own (domain.md §2.5), so a unit's action is checked
+ * against that unit's stage below, not against the proposal's status.
+ */
+const handlingPhase: readonly ProposalStatus[] = handlingStages.filter((s) => s !== 'closed');
 
 /** Statuses in which each proposal-level action makes sense. */
 const statusRules: Partial<Record<ActionName, readonly ProposalStatus[]>> = {
@@ -184,19 +226,20 @@ const statusRules: Partial<Record<ActionName, readonly ProposalStatus[]>> = {
   review: ['underReview'],
   consent: ['awaitingConsent'],
   assign: ['awaitingAssignment'],
-  signFor: ['handling', 'rehandling'],
-  requestReturn: ['handling'],
-  ruleReturn: ['handling'],
-  recordContact: ['handling', 'rehandling'],
-  sendOpinion: ['handling', 'rehandling'],
-  waiveOpinion: ['handling', 'rehandling'],
-  requestExtension: ['handling', 'rehandling'],
-  ruleExtension: ['handling', 'rehandling'],
-  reply: ['handling', 'rehandling'],
-  reclassify: ['awaitingFeedback', 'awaitingRuling', 'rehandling', 'consultation', 'closed'],
-  feedback: ['awaitingFeedback'],
-  ruleFeedback: ['awaitingRuling'],
-  recordConsultation: ['consultation'],
+  signFor: handlingPhase,
+  requestReturn: handlingPhase,
+  ruleReturn: handlingPhase,
+  recordContact: handlingPhase,
+  confirmContact: handlingPhase,
+  sendOpinion: handlingPhase,
+  waiveOpinion: handlingPhase,
+  requestExtension: handlingPhase,
+  ruleExtension: handlingPhase,
+  reply: handlingPhase,
+  reclassify: [...handlingPhase, 'closed'],
+  feedback: handlingPhase,
+  ruleFeedback: handlingPhase,
+  recordConsultation: handlingPhase,
   markKey: ['underReview', 'awaitingAssignment', 'handling', 'awaitingFeedback', 'rehandling'],
   logSupervision: ['awaitingAssignment', 'handling', 'awaitingFeedback', 'rehandling', 'consultation'],
 };
@@ -269,7 +312,17 @@ function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleCo
         : null;
     }
     case 'recordContact':
-      return assignmentOf(state, action.args.unitId) ? null : notAssigned();
+      if (!assignmentOf(state, action.args.unitId)) return notAssigned();
+      return action.args.date && action.args.date > dateOf(Date.now())
+        ? refuse('futureDate', '沟通日期不能晚于今天')
+        : null;
+    case 'confirmContact': {
+      if (!proposers(state).includes(action.by)) return refuse('notProposer', '您不是本提案的提案人');
+      const a = state.assignments.find((x) => x.unitId === action.args.unitId);
+      const contact = a && contactsOf(a).find((c) => c.no === action.args.contactNo);
+      if (!contact) return refuse('noContact', '该单位没有这条沟通记录');
+      return contact.confirmation ? refuse('contactAnswered', '这条沟通记录已确认或已提出异议') : null;
+    }
     case 'sendOpinion': {
       const a = assignmentOf(state, action.args.unitId);
       if (!a) return notAssigned();
@@ -294,31 +347,59 @@ function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleCo
       return replyRefusal(state, action.args.unitId, action.args.resultClass, ctx);
     case 'reclassify': {
       const a = assignmentOf(state, action.args.unitId);
-      if (!a?.reply) return refuse('noReply', '该单位尚未答复');
+      if (!a || !currentReply(a)) return refuse('noReply', '该单位尚未答复');
       return knownClass(policy, action.args.resultClass);
     }
     case 'feedback': {
       if (!proposers(state).includes(action.by)) return refuse('notProposer', '您不是本提案的提案人');
-      const mine = state.feedback.find((f) => f.proposerId === action.by && f.round === state.round);
+      const group = groupAt(state, action.args.unitId, 'awaitingFeedback');
+      if ('code' in group) return group;
+      const mine = groupFeedback(state, group).find((f) => f.proposerId === action.by);
       if (mine?.rating || mine?.noFeedback) return refuse('feedbackGiven', '本轮已反馈，不能重复反馈');
       const codes = policy.satisfactionScale.map((s) => s.code);
       const ratings = [action.args.rating, action.args.processRating, action.args.outcomeRating];
       const bad = ratings.find((r) => r !== undefined && !codes.includes(r));
       return bad ? refuse('unknownRating', `评价 ${bad} 不在满意度等级中`) : null;
     }
-    case 'ruleFeedback':
-      return action.args.decision === 'rehandle' && state.round > 0
+    case 'ruleFeedback': {
+      const group = groupAt(state, action.args.unitId, 'awaitingRuling');
+      if ('code' in group) return group;
+      return action.args.decision === 'rehandle' && groupRound(state, group) > 0
         ? refuse('alreadyRehandled', '已重新办理过一次，仍不满意的应当面协商')
         : null;
+    }
+    case 'recordConsultation': {
+      const group = groupAt(state, action.args.unitId, 'consultation');
+      return 'code' in group ? group : null;
+    }
     case 'markKey':
       return state.key ? refuse('alreadyKey', '已是重点提案') : null;
-    case 'recordConsultation':
     case 'logSupervision':
       return null;
   }
 }
 
 const notAssigned = () => refuse('notAssigned', '本单位未承办该提案');
+
+/**
+ * The feedback group an action on a rated reply means: the named unit's, or the only one at `stage`
+ * (a unit must be named while several are). Refused when that group is not at `stage`.
+ */
+export function groupAt(
+  state: ProposalState,
+  unitId: string | undefined,
+  stage: HandlingStage,
+): FeedbackGroup | Refusal {
+  const candidates = unitId
+    ? feedbackGroups(state).filter((g) => g.units.some((a) => a.unitId === unitId))
+    : feedbackGroups(state).filter((g) => groupStage(state, g) === stage);
+  if (unitId && candidates.length === 0) return notAssigned();
+  if (candidates.length > 1) return refuse('unitRequired', '有多个承办单位的答复，请指明单位（unitId）');
+  const group = candidates[0];
+  return group && groupStage(state, group) === stage
+    ? group
+    : refuse('wrongState', `该答复当前不处于「${proposalStatusLabels[stage]}」阶段`);
+}
 
 function knownClass(policy: Policy, code: string): Refusal | null {
   return policy.resultClassScheme.some((c) => c.code === code)
@@ -356,8 +437,10 @@ function replyRefusal(
   if (a.role === 'coHandler') return refuse('coHandlerReplies', '会办单位向主办单位提交会办意见，不直接答复');
   if (a.status === 'assigned') return refuse('notSigned', '请先签收');
   if (a.status === 'returnRequested') return refuse('returnPending', '退回申请正在审核');
-  if (a.reply && a.reply.round === state.round) return refuse('alreadyReplied', '本轮已答复');
-  if (ctx.policy.flags.consultBeforeReply && !a.contact) {
+  const stage = stageOf(state, a);
+  if (stage !== 'handling' && stage !== 'rehandling') return refuse('alreadyReplied', '本轮已答复');
+  if (currentReply(a)?.round === roundOf(state, a)) return refuse('alreadyReplied', '本轮已答复');
+  if (ctx.policy.flags.consultBeforeReply && contactsOf(a).length === 0) {
     return refuse('contactRequired', '先协商后答复：请先记录与提案者的沟通');
   }
   if (a.role === 'lead') {
@@ -374,9 +457,9 @@ function replyRefusal(
   return knownClass(ctx.policy, resultClass);
 }
 
-/** True once every replying unit has replied in the current round. */
-export const allReplied = (state: ProposalState) =>
-  replyingAssignments(state).every((a) => a.reply && a.reply.round === state.round);
+/** True once every unit of the group has replied in its current round. */
+export const groupReplied = (state: ProposalState, g: FeedbackGroup) =>
+  g.units.every((a) => currentReply(a)?.round === roundOf(state, a));
 
 /**
  * The actions `caller` may take on the proposal now, with the unit they act for where it matters —
@@ -414,6 +497,7 @@ function probeAction(
       approve: false,
     },
     recordContact: { unitId, method: 'phone' },
+    confirmContact: unconfirmedContact(state),
     sendOpinion: { unitId, text: '?' },
     waiveOpinion: { unitId: pending((a) => a.role === 'coHandler' && !a.opinion && !a.opinionWaived) },
     // The latest date allowed: offered while any extension is still possible.
@@ -421,19 +505,37 @@ function probeAction(
     ruleExtension: { unitId: pending((a) => Boolean(a.extension && !a.extension.ruling)), approve: false },
     reply: { unitId, resultClass: policy.resultClassScheme[0].code },
     reclassify: {
-      unitId: replyingAssignments(state).find((a) => a.reply)?.unitId,
+      unitId: replyingAssignments(state).find((a) => currentReply(a))?.unitId,
       resultClass: policy.resultClassScheme[0].code,
       reason: '?',
     },
-    feedback: { rating: policy.satisfactionScale[0].code },
-    ruleFeedback: { decision: 'close' },
-    recordConsultation: { record: '?' },
+    feedback: { unitId: unitAt(state, 'awaitingFeedback', by), rating: policy.satisfactionScale[0].code },
+    ruleFeedback: { unitId: unitAt(state, 'awaitingRuling'), decision: 'close' },
+    recordConsultation: { unitId: unitAt(state, 'consultation'), record: '?' },
     markKey: { leaderId: '?' },
     logSupervision: { activity: 'research', date: '2026-01-01', note: '?' },
   };
   const value = args[name] as Record<string, unknown>;
   if (value && 'unitId' in value && !value.unitId) return null;
   return { name, args: value, by } as ProposalAction;
+}
+
+/** A unit whose reply is at `stage` (and not yet rated by `proposerId`, if given), for the probes. */
+function unitAt(state: ProposalState, stage: HandlingStage, proposerId?: string) {
+  const group = feedbackGroups(state).find(
+    (g) =>
+      groupStage(state, g) === stage && !groupFeedback(state, g).some((f) => f.proposerId === proposerId),
+  );
+  return group?.units[0]?.unitId;
+}
+
+/** The first contact no proposer has answered yet, as confirmContact's probe. */
+function unconfirmedContact(state: ProposalState) {
+  for (const a of state.assignments) {
+    const contact = contactsOf(a).find((c) => !c.confirmation);
+    if (contact) return { unitId: a.unitId, contactNo: contact.no, confirmed: true };
+  }
+  return { unitId: '' };
 }
 
 export const isFinal = (state: ProposalState) => finalStatuses.includes(state.status);

@@ -3,8 +3,12 @@
  * the one visibility rule (for the detail and every list alike), and the §7 flags of each assignment.
  */
 import type { ClockSnapshot } from './ladder';
+import { dateOf } from './time';
 import {
   activeAssignments,
+  contactsOf,
+  currentReply,
+  firstReply,
   pendingCoSigners,
   proposers,
   replyingAssignments,
@@ -15,7 +19,7 @@ import {
   type UnitRole,
 } from './proposal';
 import { belongsToUnit, hasRole, seesEverything, type Caller } from './roles';
-import { highestEscalation, type UnitFlags } from './statistics';
+import { assignmentRow, highestEscalation, type RowContext, type Tally, type UnitFlags } from './statistics';
 
 /** One assignment as the figures count it: the unit, its role, and its 0/1 flags and counts. */
 export interface UnitSummary extends UnitFlags {
@@ -96,30 +100,62 @@ export function summarize(s: ProposalState): ProposalSummary {
 }
 
 /**
- * The §7 figures of one unit on one proposal. `commitmentDone` is 0 here: the commitment's follow-up
- * reports it (a row of its own in the views), and the proposal's own writes never touch it.
+ * The §7 flags of one unit on one proposal, from its whole record (domain/statistics.ts has the rules).
+ * `commitmentDone` is 0 here: the commitment's follow-up reports it (a row of its own in the views),
+ * and the proposal's own writes never touch it.
  */
 export function unitFlags(s: ProposalState, a: Assignment): UnitFlags {
   const replies = replyingAssignments(s).some((x) => x.unitId === a.unitId);
-  const reply = replies ? a.reply : undefined;
-  // Ratings of the latest round the unit replied in; a rating only counts for units that reply.
-  const round = reply?.round ?? 0;
-  const feedback = replies ? s.feedback.filter((f) => f.round === round) : [];
+  const first = replies ? firstReply(a) : undefined;
+  const current = replies ? currentReply(a) : undefined;
+  // Ratings of this unit's reply in the latest round it replied in (ratings of the whole proposal,
+  // given before per-unit feedback, rate each of its units).
+  const round = current?.round ?? 0;
+  const feedback = replies
+    ? s.feedback.filter((f) => f.round === round && (f.unitId === undefined || f.unitId === a.unitId))
+    : [];
   const rated = feedback.filter((f) => f.rating);
   const counts = (side: string) => rated.filter((f) => f.counts === side).length;
+  const met = first && contactsOf(a).some((c) => c.confirmation?.confirmed && c.date <= dateOf(first.at));
   return {
-    resultClass: reply?.resultClass ?? null,
+    resultClass: current?.resultClass ?? null,
     assigned: a.status === 'returned' ? 0 : 1,
-    replied: reply ? 1 : 0,
-    repliedOnTime: reply?.onTime ? 1 : 0,
-    contactedBeforeReply: reply && a.contact && a.contact.at <= reply.at ? 1 : 0,
+    replied: first ? 1 : 0,
+    repliedOnTime: first?.onTime ? 1 : 0,
+    contactedBeforeReply: met ? 1 : 0,
     commitmentDone: 0,
-    daysToReply: reply ? Math.round((reply.at - a.assignedAt) / DAY_MS) : null,
+    daysToReply: first ? Math.round((first.at - a.assignedAt) / DAY_MS) : null,
     feedbackReturned: rated.length,
     satisfied: counts('satisfied'),
     unsatisfied: counts('unsatisfied'),
     noFeedback: feedback.filter((f) => f.noFeedback).length,
   };
+}
+
+/**
+ * One proposal's counted rows (件次): one per unit that owes a reply, by domain/statistics.ts's rules
+ * (`proposalRow` sums a proposal's into its 件 row). The statistics endpoint and the from-scratch
+ * fold both count through here.
+ */
+export function unitRows(
+  p: Pick<ProposalSummary, 'units'>,
+  clocks: readonly Pick<ClockSummary, 'clockId' | 'running' | 'overdue'>[],
+  counting: Pick<RowContext, 'adopted' | 'followUpClasses'> & {
+    commitmentReported: (unitId: string) => boolean;
+  },
+): { unitId: string; row: Tally }[] {
+  const overdue = (unitId: string) =>
+    clocks.some((c) => c.clockId === `reply:${unitId}` && c.running && c.overdue);
+  return p.units
+    .filter((u) => u.role !== 'coHandler') // co-handlers send opinions, they owe no reply
+    .map((u) => ({
+      unitId: u.unitId,
+      row: assignmentRow(u, {
+        ...counting,
+        commitmentReported: counting.commitmentReported(u.unitId),
+        replyOverdue: overdue(u.unitId),
+      }),
+    }));
 }
 
 export function summarizeClock(clock: ClockSnapshot): ClockSummary {

@@ -6,6 +6,7 @@
  */
 import type { ClockState } from './ladder';
 import type { Policy } from './policy';
+import { dateOf } from './time';
 
 export type ProposalType = 'plenary' | 'interSession';
 export const proposalTypeLabels: Record<ProposalType, string> = {
@@ -66,6 +67,31 @@ export const contactMethodLabels: Record<ContactMethod, string> = {
   written: '书面',
 };
 
+/** When a contact took place in the handling (domain.md §2.4): before, during, or a consultation meeting. */
+export type ContactStage = 'beforeHandling' | 'duringHandling' | 'consultationMeeting';
+export const contactStageLabels: Record<ContactStage, string> = {
+  beforeHandling: '办前面商',
+  duringHandling: '办中沟通',
+  consultationMeeting: '协商会',
+};
+
+/** One contact between a unit and the proposers, as the unit recorded it; a proposer confirms or disputes it. */
+export interface Contact {
+  /** 1, 2, … within the assignment: how a proposer names it when confirming. */
+  no: number;
+  stage: ContactStage;
+  method: ContactMethod;
+  /** The day it took place (YYYY-MM-DD), as reported by the unit. */
+  date: string;
+  participants?: string;
+  note?: string;
+  /** When it was recorded, and by whom. */
+  at: number;
+  by: string;
+  /** A proposer's answer: 已见面 (confirmed) or disputed, which the committee sees on the timeline. */
+  confirmation?: { confirmed: boolean; by: string; at: number; note?: string };
+}
+
 export type AssignmentStatus =
   'assigned' | 'signed' | 'returnRequested' | 'returned' | 'opinionSent' | 'replied';
 export const assignmentStatusLabels: Record<AssignmentStatus, string> = {
@@ -88,6 +114,10 @@ export interface Reply {
   round: number;
   /** Replied by the (approved) deadline: 按期办复. */
   onTime: boolean;
+  /** The reply clock's deadline when it was given (absent in replies recorded before it was kept). */
+  due?: string;
+  /** Committee changes of its result class, oldest first; `resultClass` is the current one. */
+  reclassifications?: { from: string; to: string; reason: string; by: string; at: number }[];
 }
 
 export interface ExtensionRequest {
@@ -109,13 +139,28 @@ export interface Assignment {
     at: number;
     ruling?: { approved: boolean; by: string; at: number; toUnitId?: string };
   };
+  /** Every contact, oldest first. */
+  contacts?: Contact[];
+  /** The single contact of states recorded before the log existed (read through `contactsOf`). */
   contact?: { method: ContactMethod; note?: string; at: number; by: string };
   /** A co-handler's opinion to the lead (会办意见). */
   opinion?: { text: string; at: number };
   opinionWaived?: boolean;
+  /** The consultation (当面协商) on this unit's reply after a second unsatisfied round. */
+  consultation?: { record: string; leaderId: string; at: number };
   extension?: ExtensionRequest;
-  /** The latest reply; earlier rounds stay in the timeline. */
+  /** Every reply the unit gave, first reply first (read through `repliesOf`). */
+  replies?: Reply[];
+  /** The single latest reply of states recorded before every round was kept. */
   reply?: Reply;
+  /**
+   * Where the unit's reply stands with the proposers, for units that owe one (lead, parallel): each
+   * unit's reply is rated, ruled on and re-handled on its own (domain.md §2.5). Absent in states
+   * recorded before it existed: the proposal's status stands in.
+   */
+  stage?: HandlingStage;
+  /** 0 = first handling; 1 = re-handling (重新办理) of this unit's reply. Absent: the proposal's round. */
+  round?: number;
   /** Last day the reply may be due with every extension (replyCap from assignment). */
   capDue?: string;
   followUpId?: string;
@@ -125,6 +170,8 @@ export type Rating = string; // a code of policy.satisfactionScale
 
 export interface Feedback {
   proposerId: string;
+  /** The unit whose reply it rates; absent in ratings of the whole proposal (before per-unit feedback). */
+  unitId?: string;
   rating?: Rating;
   /** Which side of 满意率 the rating falls on, from the policy's scale when it was given. */
   counts?: 'satisfied' | 'unsatisfied';
@@ -164,8 +211,13 @@ export interface ProposalState extends ProposalDraft {
   key?: { leaderId: string; at: number };
   assignments: Assignment[];
   feedback: Feedback[];
-  /** 0 = first handling; 1 = re-handling (重新办理). */
+  /** The highest handling round of any unit: 0 = first handling; 1 = re-handling (重新办理). */
   round: number;
+  /**
+   * Each replying unit's reply is rated on its own (分办: one unit's round never waits for another's).
+   * False in runs started before per-unit feedback: their units' replies are rated together.
+   */
+  perUnitFeedback?: boolean;
   consultation?: { scheduledFor?: string; leaderId?: string; record?: string; at?: number };
   submittedAt: number;
   filedAt?: number;
@@ -221,6 +273,31 @@ export function pendingCoSigners(state: ProposalState): string[] {
 export const listedCoSigners = (state: ProposalState): string[] =>
   state.coSignerIds.filter((id) => state.confirmedCoSignerIds.includes(id));
 
+/** The stages of a replying unit after assignment; the proposal's status follows from its units'. */
+export type HandlingStage = Extract<
+  ProposalStatus,
+  'handling' | 'awaitingFeedback' | 'awaitingRuling' | 'rehandling' | 'consultation' | 'closed'
+>;
+export const handlingStages: readonly HandlingStage[] = [
+  'handling',
+  'awaitingFeedback',
+  'awaitingRuling',
+  'rehandling',
+  'consultation',
+  'closed',
+];
+
+/** Every reply of an assignment, first reply first (states of either shape). */
+export const repliesOf = (a: Assignment): Reply[] => a.replies ?? (a.reply ? [a.reply] : []);
+/** The reply in force: the latest, with its current class. */
+export const currentReply = (a: Assignment): Reply | undefined => repliesOf(a).at(-1);
+/** The first reply: 按期 and days-to-reply count from it (domain.md §7). */
+export const firstReply = (a: Assignment): Reply | undefined => repliesOf(a)[0];
+/** Every contact of an assignment, oldest first (states of either shape). */
+export const contactsOf = (a: Assignment): Contact[] =>
+  a.contacts ??
+  (a.contact ? [{ no: 1, stage: 'beforeHandling', date: dateOf(a.contact.at), ...a.contact }] : []);
+
 /** Units currently responsible (not re-assigned away). */
 export const activeAssignments = (state: ProposalState) =>
   state.assignments.filter((a) => a.status !== 'returned');
@@ -231,3 +308,57 @@ export const assignmentOf = (state: ProposalState, unitId: string) =>
 /** Units that owe the proposer a written reply: the lead, or every parallel unit. */
 export const replyingAssignments = (state: ProposalState) =>
   activeAssignments(state).filter((a) => a.role !== 'coHandler');
+
+/** Where a replying unit stands (states recorded before stages existed: the proposal's status). */
+export const stageOf = (state: ProposalState, a: Assignment): HandlingStage =>
+  a.stage ??
+  (handlingStages.includes(state.status as HandlingStage) ? (state.status as HandlingStage) : 'handling');
+
+/** The unit's handling round (states recorded before per-unit rounds: the proposal's). */
+export const roundOf = (state: ProposalState, a: Assignment) => a.round ?? state.round;
+
+/**
+ * Replies rated, ruled on and re-handled together: each replying unit's own, or — in runs started
+ * before per-unit feedback — all of them at once. `unitId` names a unit's group; the whole
+ * proposal's group has none (its clocks and ratings carry no unit).
+ */
+export interface FeedbackGroup {
+  unitId?: string;
+  units: Assignment[];
+}
+
+export function feedbackGroups(state: ProposalState): FeedbackGroup[] {
+  const units = replyingAssignments(state);
+  return state.perUnitFeedback ? units.map((a) => ({ unitId: a.unitId, units: [a] })) : [{ units }];
+}
+
+/** The group a unit's reply is rated in. */
+export const groupOf = (state: ProposalState, unitId: string | undefined) =>
+  feedbackGroups(state).find((g) => unitId === undefined || g.units.some((a) => a.unitId === unitId));
+
+/** A group's stage and round: its units move together. */
+export const groupStage = (state: ProposalState, g: FeedbackGroup) =>
+  g.units.length === 0 ? 'handling' : stageOf(state, g.units[0]);
+export const groupRound = (state: ProposalState, g: FeedbackGroup) =>
+  g.units.length === 0 ? state.round : roundOf(state, g.units[0]);
+
+/** The ratings given in a group's current round. */
+export const groupFeedback = (state: ProposalState, g: FeedbackGroup) =>
+  state.feedback.filter((f) => f.unitId === g.unitId && f.round === groupRound(state, g));
+
+/**
+ * The proposal's status while its units handle it: the stage that most needs someone — a ruling or a
+ * consultation first, then units still handling, then ratings awaited; closed when every unit is.
+ */
+const stagePrecedence: readonly HandlingStage[] = [
+  'awaitingRuling',
+  'consultation',
+  'rehandling',
+  'handling',
+  'awaitingFeedback',
+  'closed',
+];
+export const handlingStatus = (state: ProposalState): HandlingStage => {
+  const stages = replyingAssignments(state).map((a) => stageOf(state, a));
+  return stagePrecedence.find((s) => stages.includes(s)) ?? 'handling';
+};

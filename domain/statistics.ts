@@ -1,12 +1,26 @@
 /**
- * The figures offices report on proposal handling (domain.md §7), as pure functions of summed
- * per-unit flags and clock counts (rows of the session year's view). Every ratio and every
- * definition lives here.
+ * The figures offices report on proposal handling (domain.md §7), as pure functions of the handling
+ * record's flags and clock counts (rows of the session year's view). Every ratio and every definition
+ * lives here, and each is counted two ways: per assignment (件次: one row per unit that owes a reply)
+ * and per proposal (件: one row per proposal with such a unit).
+ *
+ * - 按期 and days-to-reply count from an assignment's *first* reply (a re-handled reply never makes a
+ *   late one on time);
+ * - 见面: a contact the proposer confirmed (已见面) that took place on or before the first reply's day;
+ * - 落实: the adopted class, or a class-B commitment reported done while the reply's current class
+ *   still opens a follow-up — never both, so never above 100 %;
+ * - 按期办复率's denominator: assignments already replied, or whose reply is overdue now (their
+ *   lateness is decided) — not those still in time;
+ * - 满意率 counts ratings (人次) of each unit's reply in its latest round, 未反馈 apart.
+ *
+ * A proposal (件) is replied when all its units replied; on time, met, adopted or implemented when
+ * each of them is; its lateness is decided when all replied or any unit is late; its days to reply
+ * are its slowest unit's; its ratings are its units' ratings. With one unit the two counts agree.
  */
 import type { StepKind } from './ladder';
 import type { Policy } from './policy';
 
-/** One (proposal, unit) row of the read model: 0/1 flags and counts. */
+/** What the read model keeps of one (proposal, unit): 0/1 flags and counts. */
 export interface UnitFlags {
   assigned: number;
   replied: number;
@@ -21,14 +35,19 @@ export interface UnitFlags {
   resultClass?: string | null;
 }
 
-/** Sums over many rows; `adopted` counts replies of the adopted class, `daysToReply` is a total. */
+/** One counted row (an assignment or a proposal) as 0/1 flags, or the sums over many rows. */
 export interface Tally {
   assigned: number;
   replied: number;
+  /** Replied, or the reply overdue now: the denominator of 按期办复率. */
+  replyDue: number;
   repliedOnTime: number;
   contactedBeforeReply: number;
   adopted: number;
   commitmentDone: number;
+  /** Adopted, or its commitment done (落实). */
+  implemented: number;
+  /** Calendar days to the first reply (a total over rows). */
   daysToReply: number;
   feedbackReturned: number;
   satisfied: number;
@@ -47,17 +66,17 @@ export interface ClockTally {
 export interface Figures extends Tally, NullableClockTally {
   /** 办复率 = replied ÷ assigned */
   replyRate: number | null;
-  /** 按期办复率 = replied by the (approved) deadline ÷ assigned */
+  /** 按期办复率 = first reply by the (approved) deadline ÷ (replied + overdue now) */
   onTimeReplyRate: number | null;
-  /** 见面率 = replied with a contact recorded before the reply ÷ replied */
+  /** 见面率 = replied with a confirmed contact on or before the first reply ÷ replied */
   meetingRate: number | null;
   /** 满意率 = (满意 + 基本满意) ÷ feedback returned; 未反馈 is never in the denominator */
   satisfactionRate: number | null;
   /** 解决采纳率 = adopted class ÷ replied */
   adoptionRate: number | null;
-  /** 落实率 = (adopted class + class-B commitments reported done) ÷ replied */
+  /** 落实率 = implemented (adopted class, or class-B commitment reported done) ÷ replied */
   implementationRate: number | null;
-  /** Average calendar days from assignment to reply, over replies. */
+  /** Average calendar days from assignment to the first reply, over replies. */
   averageDaysToReply: number | null;
 }
 
@@ -75,10 +94,12 @@ export const groupingLabels: Record<Grouping, string> = {
 export const figureLabels: Record<keyof Figures, string> = {
   assigned: '交办件数',
   replied: '已答复件数',
+  replyDue: '已到答复期限件数',
   repliedOnTime: '按期答复件数',
-  contactedBeforeReply: '答复前已沟通件数',
+  contactedBeforeReply: '答复前已见面件数',
   adopted: '解决采纳件数',
   commitmentDone: '承诺已落实件数',
+  implemented: '已落实件数',
   daysToReply: '答复用时合计（天）',
   feedbackReturned: '已反馈人次',
   satisfied: '满意及基本满意人次',
@@ -118,10 +139,12 @@ export const countsCommitmentDone = (
 export const emptyTally = (): Tally => ({
   assigned: 0,
   replied: 0,
+  replyDue: 0,
   repliedOnTime: 0,
   contactedBeforeReply: 0,
   adopted: 0,
   commitmentDone: 0,
+  implemented: 0,
   daysToReply: 0,
   feedbackReturned: 0,
   satisfied: 0,
@@ -131,21 +154,62 @@ export const emptyTally = (): Tally => ({
 
 export const emptyClockTally = (): ClockTally => ({ overdueNow: 0, chaseNotices: 0, escalations: 0 });
 
-/** Adds `count` rows equal to `row` into `tally` (the database groups identical rows and counts them). */
-export function addFlags(tally: Tally, row: UnitFlags, count: number, adopted: string): Tally {
-  const add = (value: number | null | undefined) => (value ?? 0) * count;
+/** What counting a unit's row depends on besides its flags. */
+export interface RowContext {
+  adopted: string;
+  /** Result classes whose reply opens a follow-up (class B in the default scheme). */
+  followUpClasses: readonly string[];
+  /** Its commitment follow-up reported done. */
+  commitmentReported: boolean;
+  /** Its reply clock is overdue now (a reply not given yet is late). */
+  replyOverdue: boolean;
+}
+
+/** One assignment counted (件次), by the rules above. */
+export function assignmentRow(u: UnitFlags, ctx: RowContext): Tally {
+  const replied = u.replied === 1;
+  const adopted = replied && u.resultClass === ctx.adopted;
+  const done = countsCommitmentDone(u, ctx.followUpClasses) && ctx.commitmentReported;
+  const flag = (value: boolean) => (value ? 1 : 0);
   return {
-    assigned: tally.assigned + add(row.assigned),
-    replied: tally.replied + add(row.replied),
-    repliedOnTime: tally.repliedOnTime + add(row.repliedOnTime),
-    contactedBeforeReply: tally.contactedBeforeReply + add(row.contactedBeforeReply),
-    adopted: tally.adopted + (row.replied && row.resultClass === adopted ? count : 0),
-    commitmentDone: tally.commitmentDone + add(row.commitmentDone),
-    daysToReply: tally.daysToReply + (row.replied ? add(row.daysToReply) : 0),
-    feedbackReturned: tally.feedbackReturned + add(row.feedbackReturned),
-    satisfied: tally.satisfied + add(row.satisfied),
-    unsatisfied: tally.unsatisfied + add(row.unsatisfied),
-    noFeedback: tally.noFeedback + add(row.noFeedback),
+    assigned: u.assigned,
+    replied: flag(replied),
+    replyDue: flag(u.assigned === 1 && (replied || ctx.replyOverdue)),
+    repliedOnTime: u.repliedOnTime,
+    contactedBeforeReply: u.contactedBeforeReply,
+    adopted: flag(adopted),
+    commitmentDone: flag(done),
+    implemented: flag(adopted || done),
+    daysToReply: replied ? (u.daysToReply ?? 0) : 0,
+    feedbackReturned: u.feedbackReturned,
+    satisfied: u.satisfied,
+    unsatisfied: u.unsatisfied,
+    noFeedback: u.noFeedback,
+  };
+}
+
+/** One proposal counted (件) from its assignments' rows (those still assigned), or null when it has none. */
+export function proposalRow(units: readonly Tally[]): Tally | null {
+  const rows = units.filter((r) => r.assigned === 1);
+  if (rows.length === 0) return null;
+  const replied = rows.every((r) => r.replied === 1);
+  const each = (field: keyof Tally) => (replied && rows.every((r) => r[field] === 1) ? 1 : 0);
+  const late = rows.some((r) => r.replyDue === 1 && r.repliedOnTime === 0);
+  const sum = (field: keyof Tally) => rows.reduce((n, r) => n + r[field], 0);
+  return {
+    assigned: 1,
+    replied: replied ? 1 : 0,
+    replyDue: replied || late ? 1 : 0,
+    repliedOnTime: each('repliedOnTime'),
+    contactedBeforeReply: each('contactedBeforeReply'),
+    adopted: each('adopted'),
+    commitmentDone: each('implemented') === 1 && rows.some((r) => r.commitmentDone === 1) ? 1 : 0,
+    implemented: each('implemented'),
+    daysToReply: replied ? Math.max(...rows.map((r) => r.daysToReply)) : 0,
+    feedbackReturned: sum('feedbackReturned'),
+    satisfied: sum('satisfied'),
+    unsatisfied: sum('unsatisfied'),
+    noFeedback: sum('noFeedback'),
   };
 }
 
@@ -193,11 +257,11 @@ export function figures(tally: Tally, clocks: ClockTally | null): Figures {
     ...tally,
     ...(clocks ?? { overdueNow: null, chaseNotices: null, escalations: null }),
     replyRate: rate(tally.replied, tally.assigned),
-    onTimeReplyRate: rate(tally.repliedOnTime, tally.assigned),
+    onTimeReplyRate: rate(tally.repliedOnTime, tally.replyDue),
     meetingRate: rate(tally.contactedBeforeReply, tally.replied),
     satisfactionRate: rate(tally.satisfied, tally.feedbackReturned),
     adoptionRate: rate(tally.adopted, tally.replied),
-    implementationRate: rate(tally.adopted + tally.commitmentDone, tally.replied),
+    implementationRate: rate(tally.implemented, tally.replied),
     averageDaysToReply:
       tally.replied === 0 ? null : Math.round((tally.daysToReply / tally.replied) * 10) / 10,
   };

@@ -23,9 +23,10 @@ import { Mutex } from 'async-mutex';
 import type { Activities } from '../activities';
 import type { FollowUpInput } from '../domain/follow-up';
 import {
-  allReplied,
   clockIds,
   coSignerOf,
+  groupAt,
+  groupReplied,
   isFinal,
   refusal,
   type ProposalAction,
@@ -34,13 +35,27 @@ import {
 import {
   activeAssignments,
   assignmentOf,
+  contactsOf,
+  contactStageLabels,
+  currentReply,
+  feedbackGroups,
+  groupFeedback,
+  groupOf,
+  groupRound,
+  groupStage,
+  handlingStatus,
   proposers,
   proposalWorkflowId,
-  replyingAssignments,
+  repliesOf,
+  roundOf,
   type Assignment,
+  type Contact,
+  type FeedbackGroup,
+  type HandlingStage,
   type ProposalInput,
   type ProposalState,
   type ProposalStatus,
+  type Reply,
   type UnitRole,
   unitRoleLabels,
 } from '../domain/proposal';
@@ -84,6 +99,9 @@ class ProposalRun {
 
   constructor(private readonly input: ProposalInput) {
     this.state = input.state ?? initialState(input);
+    // Runs started before per-unit feedback rate all units' replies together as they always did;
+    // `patched` tells them apart (false while replaying such a run), continued runs carry the answer.
+    if (!input.state) this.state.perUnitFeedback = patched('per-unit-feedback');
     this.revision = input.state ? (input.revision ?? 0) : 0;
     this.ready = Boolean(input.state);
     this.ctx = {
@@ -178,11 +196,18 @@ class ProposalRun {
         return closed(clockIds.cosigning);
       case 'awaitingConsent':
         return closed(clockIds.consent);
-      case 'awaitingFeedback':
-        return proposers(this.state).every((p) => closed(clockIds.feedback(p)));
       default:
-        return false;
+        return this.closedRound() !== undefined;
     }
+  }
+
+  /** A group awaiting ratings whose every proposer answered or let the window close. */
+  private closedRound(): FeedbackGroup | undefined {
+    return feedbackGroups(this.state).find(
+      (g) =>
+        groupStage(this.state, g) === 'awaitingFeedback' &&
+        proposers(this.state).every((p) => !this.clocks.isRunning(clockIds.feedback(p, g.unitId))),
+    );
   }
 
   private async advance() {
@@ -192,8 +217,9 @@ class ProposalRun {
       await this.toReview();
     } else if (this.state.status === 'awaitingConsent') {
       await this.declineConversion('提案者未在期限内同意转办');
-    } else if (this.state.status === 'awaitingFeedback') {
-      await this.closeFeedbackRound();
+    } else {
+      const group = this.closedRound();
+      if (group) await this.closeFeedbackRound(group);
     }
   }
 
@@ -330,9 +356,39 @@ class ProposalRun {
 
     recordContact: async ({ args, by }) => {
       const a = this.unit(args.unitId);
-      a.contact = { method: args.method, note: args.note, at: Date.now(), by };
+      const log = contactLog(a);
+      const contact: Contact = {
+        no: log.length + 1,
+        stage: args.stage ?? 'beforeHandling',
+        method: args.method,
+        date: args.date ?? dateOf(Date.now()),
+        ...(args.participants ? { participants: args.participants } : {}),
+        ...(args.note ? { note: args.note } : {}),
+        at: Date.now(),
+        by,
+      };
+      log.push(contact);
       await this.clocks.stop(clockIds.contact(a.unitId), 'met');
-      await this.record('contacted', '办前沟通已记录', by, { unitId: a.unitId, method: args.method });
+      await this.record('contacted', `${contactStageLabels[contact.stage]}已记录（${contact.date}）`, by, {
+        unitId: a.unitId,
+        no: contact.no,
+        stage: contact.stage,
+        method: args.method,
+        date: contact.date,
+      });
+    },
+
+    confirmContact: async ({ args, by }) => {
+      const a = this.state.assignments.find((x) => x.unitId === args.unitId)!;
+      const contact = contactLog(a).find((c) => c.no === args.contactNo)!;
+      contact.confirmation = { confirmed: args.confirmed, by, at: Date.now(), note: args.note };
+      const data = { unitId: a.unitId, no: contact.no, note: args.note };
+      if (args.confirmed) {
+        await this.record('contactConfirmed', `提案者确认已见面（第 ${contact.no} 次沟通）`, by, data);
+      } else {
+        const why = args.note ? `：${args.note}` : '';
+        await this.record('contactDisputed', `提案者对第 ${contact.no} 次沟通记录有异议${why}`, by, data);
+      }
     },
 
     sendOpinion: async ({ args, by }) => {
@@ -378,13 +434,15 @@ class ProposalRun {
     reply: async ({ args, by }) => {
       const a = this.unit(args.unitId);
       const replyClock = clockIds.reply(a.unitId);
-      a.reply = {
+      const reply: Reply = {
         ...args,
         signedOffBy: by,
         at: Date.now(),
-        round: this.state.round,
+        round: roundOf(this.state, a),
         onTime: !this.clocks.isOverdue(replyClock),
       };
+      const due = this.clocks.table[replyClock]?.plan.deadline.due;
+      replyLog(a).push(due ? { ...reply, due } : reply);
       a.status = 'replied';
       await this.clocks.stop(replyClock, 'met');
       await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
@@ -396,16 +454,22 @@ class ProposalRun {
       await this.record('replied', `书面答复（${this.classLabel(args.resultClass)}）`, by, {
         unitId: a.unitId,
         resultClass: args.resultClass,
-        round: this.state.round,
+        round: reply.round,
       });
       await this.openCommitment(a);
-      if (allReplied(this.state)) await this.startFeedbackRound();
+      const group = groupOf(this.state, a.unitId)!;
+      if (groupReplied(this.state, group)) await this.startFeedbackRound(group);
     },
 
     reclassify: async ({ args, by }) => {
       const a = this.unit(args.unitId);
-      const from = a.reply!.resultClass;
-      a.reply!.resultClass = args.resultClass;
+      const reply = replyLog(a).at(-1)!;
+      const from = reply.resultClass;
+      reply.reclassifications = [
+        ...(reply.reclassifications ?? []),
+        { from, to: args.resultClass, reason: args.reason, by, at: Date.now() },
+      ];
+      reply.resultClass = args.resultClass;
       await this.record('reclassified', `答复类别由 ${from} 调整为 ${args.resultClass}：${args.reason}`, by, {
         unitId: a.unitId,
         from,
@@ -415,29 +479,38 @@ class ProposalRun {
     },
 
     feedback: async ({ args, by }) => {
+      const group = groupAt(this.state, args.unitId, 'awaitingFeedback') as FeedbackGroup;
+      // The rating carries the unit of its group (none for the whole proposal's), not the one named.
       this.state.feedback.push({
-        proposerId: by,
         ...args,
+        proposerId: by,
+        unitId: group.unitId,
         counts: this.counts(args.rating),
         at: Date.now(),
-        round: this.state.round,
+        round: groupRound(this.state, group),
       });
-      await this.clocks.stop(clockIds.feedback(by), 'met');
+      await this.clocks.stop(clockIds.feedback(by, group.unitId), 'met');
       await this.record('feedback', `提案者反馈：${this.ratingLabel(args.rating)}`, by, {
         rating: args.rating,
+        ...(group.unitId ? { unitId: group.unitId } : {}),
       });
       await this.advance();
     },
 
     ruleFeedback: async ({ args, by }) => {
-      await this.clocks.stop(clockIds.feedbackRuling, 'met');
+      const group = groupAt(this.state, args.unitId, 'awaitingRuling') as FeedbackGroup;
+      await this.clocks.stop(clockIds.feedbackRuling(group.unitId), 'met');
       if (args.decision === 'close') {
-        return this.finish('closed', `委员会决定办结${args.reason ? `：${args.reason}` : ''}`, by);
+        return this.closeGroup(group, `委员会决定办结${args.reason ? `：${args.reason}` : ''}`, by);
       }
       this.state.round = 1;
-      await this.record('rehandlingOrdered', '对不满意件重新办理', by, { reason: args.reason });
-      await this.setStatus('rehandling');
-      for (const a of replyingAssignments(this.state)) {
+      this.moveGroup(group, 'rehandling', 1);
+      await this.record('rehandlingOrdered', '对不满意件重新办理', by, {
+        reason: args.reason,
+        ...(group.unitId ? { unitId: group.unitId } : {}),
+      });
+      await this.syncStatus();
+      for (const a of group.units) {
         a.status = 'signed';
         await this.clocks.start(clockIds.reply(a.unitId), 'rehandling', {
           responsible: { unitId: a.unitId },
@@ -446,14 +519,10 @@ class ProposalRun {
     },
 
     recordConsultation: async ({ args, by }) => {
-      this.state.consultation = {
-        ...this.state.consultation,
-        record: args.record,
-        leaderId: by,
-        at: Date.now(),
-      };
-      await this.clocks.stop(clockIds.consultation, 'met');
-      await this.finish('closed', '当面协商已完成，提案办结', by);
+      const group = groupAt(this.state, args.unitId, 'consultation') as FeedbackGroup;
+      for (const a of group.units) a.consultation = { record: args.record, leaderId: by, at: Date.now() };
+      await this.clocks.stop(clockIds.consultation(group.unitId), 'met');
+      await this.closeGroup(group, '当面协商已完成，提案办结', by);
     },
 
     markKey: async ({ args, by }) => {
@@ -474,7 +543,14 @@ class ProposalRun {
 
   private async assignUnit(unitId: string, role: UnitRole, by: string) {
     const cap = await computeDeadline({ start: Date.now(), rule: this.input.policy.replyCap });
-    const a: Assignment = { unitId, role, status: 'assigned', assignedAt: Date.now(), capDue: cap.due };
+    const a: Assignment = {
+      unitId,
+      role,
+      status: 'assigned',
+      assignedAt: Date.now(),
+      capDue: cap.due,
+      ...(role === 'coHandler' ? {} : { stage: 'handling' as const, round: 0 }),
+    };
     this.state.assignments.push(a);
     await this.record('assigned', `交办 ${unitId}（${unitRoleLabels[role]}）`, by, { unitId, role });
     await this.startUnitClock(a, 'signFor');
@@ -524,7 +600,7 @@ class ProposalRun {
 
   /** A reply of a class that opens a follow-up (default B) hands its commitments to a follow-up item. */
   private async openCommitment(a: Assignment) {
-    const scheme = this.input.policy.resultClassScheme.find((c) => c.code === a.reply!.resultClass);
+    const scheme = this.input.policy.resultClassScheme.find((c) => c.code === currentReply(a)!.resultClass);
     if (!scheme?.opensFollowUp || a.followUpId) return;
     a.followUpId = await this.startFollowUp('commitment', a.unitId, `commitment-${a.unitId}`);
     await this.record('commitmentOpened', '答复承诺转入跟踪落实', undefined, {
@@ -540,7 +616,7 @@ class ProposalRun {
       followUpId,
       kind,
       title: this.state.title,
-      content: a?.reply?.commitments ?? this.state.conversion?.note ?? this.state.content,
+      content: (a && currentReply(a)?.commitments) ?? this.state.conversion?.note ?? this.state.content,
       sender: { userIds: proposers(this.state) },
       responder: { unitId },
       source: { proposalId: this.state.proposalId },
@@ -556,35 +632,72 @@ class ProposalRun {
     return followUpId;
   }
 
-  private async startFeedbackRound() {
-    await this.setStatus('awaitingFeedback');
+  /** The group's replies are in: every proposer is asked to rate them. */
+  private async startFeedbackRound(group: FeedbackGroup) {
+    this.moveGroup(group, 'awaitingFeedback');
+    await this.syncStatus();
+    for (const proposerId of proposers(this.state)) await this.askFeedback(proposerId, group);
+  }
+
+  private askFeedback(proposerId: string, group: FeedbackGroup) {
+    return this.clocks.start(clockIds.feedback(proposerId, group.unitId), 'feedback', {
+      window: true,
+      responsible: { userIds: [proposerId] },
+    });
+  }
+
+  /** Every proposer answered or let the window close: unsatisfied → re-handling or consultation, else close. */
+  private async closeFeedbackRound(group: FeedbackGroup) {
+    const round = groupRound(this.state, group);
+    const unit = group.unitId ? { unitId: group.unitId } : {};
     for (const proposerId of proposers(this.state)) {
-      await this.clocks.start(clockIds.feedback(proposerId), 'feedback', {
-        window: true,
-        responsible: { userIds: [proposerId] },
+      const given = groupFeedback(this.state, group).some((f) => f.proposerId === proposerId);
+      if (!given) this.state.feedback.push({ proposerId, ...unit, noFeedback: true, round });
+    }
+    const unsatisfied = groupFeedback(this.state, group).some((f) => f.counts === 'unsatisfied');
+    await this.record(
+      'feedbackClosed',
+      unsatisfied ? '征询意见结束：有不满意' : '征询意见结束',
+      undefined,
+      group.unitId ? unit : undefined,
+    );
+    if (!unsatisfied) return this.closeGroup(group, '提案办结');
+    if (round === 0) {
+      this.moveGroup(group, 'awaitingRuling');
+      await this.syncStatus();
+      await this.clocks.start(clockIds.feedbackRuling(group.unitId), 'feedbackRuling', {
+        responsible: committee,
+      });
+    } else {
+      this.moveGroup(group, 'consultation');
+      await this.syncStatus();
+      await this.clocks.start(clockIds.consultation(group.unitId), 'consultation', {
+        responsible: this.state.key ? { userIds: [this.state.key.leaderId] } : { role: 'leader' },
       });
     }
   }
 
-  /** Every proposer answered or let the window close: unsatisfied → re-handling or consultation, else close. */
-  private async closeFeedbackRound() {
-    const { round } = this.state;
-    for (const proposerId of proposers(this.state)) {
-      const given = this.state.feedback.some((f) => f.proposerId === proposerId && f.round === round);
-      if (!given) this.state.feedback.push({ proposerId, noFeedback: true, round });
+  private moveGroup(group: FeedbackGroup, stage: HandlingStage, round?: number) {
+    for (const a of group.units) {
+      a.stage = stage;
+      if (round !== undefined) a.round = round;
     }
-    const unsatisfied = this.state.feedback.some((f) => f.round === round && f.counts === 'unsatisfied');
-    await this.record('feedbackClosed', unsatisfied ? '征询意见结束：有不满意' : '征询意见结束');
-    if (!unsatisfied) return this.finish('closed', '提案办结');
-    if (round === 0) {
-      await this.setStatus('awaitingRuling');
-      await this.clocks.start(clockIds.feedbackRuling, 'feedbackRuling', { responsible: committee });
-    } else {
-      await this.setStatus('consultation');
-      await this.clocks.start(clockIds.consultation, 'consultation', {
-        responsible: this.state.key ? { userIds: [this.state.key.leaderId] } : { role: 'leader' },
-      });
-    }
+  }
+
+  /** A group's handling is over; the proposal closes with the last one. */
+  private async closeGroup(group: FeedbackGroup, label: string, by?: string) {
+    this.moveGroup(group, 'closed');
+    if (handlingStatus(this.state) === 'closed') return this.finish('closed', label, by);
+    await this.record('unitClosed', `承办单位 ${group.unitId} 的答复办理完毕：${label}`, by, {
+      unitId: group.unitId,
+    });
+    await this.syncStatus();
+  }
+
+  /** The proposal's status follows its units' stages (domain/proposal.ts, handlingStatus). */
+  private async syncStatus() {
+    const status = handlingStatus(this.state);
+    if (status !== this.state.status) await this.setStatus(status);
   }
 
   private async declineConversion(why: string) {
@@ -613,13 +726,9 @@ class ProposalRun {
     if (this.state.mergedProposers.some((m) => m.proposalId === merged.proposalId)) return; // signal retried
     this.state.mergedProposers.push(merged);
     await this.record('absorbed', `提案 ${merged.proposalId} 并入本提案办理`, undefined, merged);
-    if (this.state.status === 'awaitingFeedback') {
-      for (const proposerId of merged.proposerIds) {
-        await this.clocks.start(clockIds.feedback(proposerId), 'feedback', {
-          window: true,
-          responsible: { userIds: [proposerId] },
-        });
-      }
+    for (const group of feedbackGroups(this.state)) {
+      if (groupStage(this.state, group) !== 'awaitingFeedback') continue;
+      for (const proposerId of merged.proposerIds) await this.askFeedback(proposerId, group);
     }
   }
 
@@ -688,6 +797,20 @@ class ProposalRun {
 }
 
 const committee = { role: 'committee' as const }; // the committee office as a whole
+
+/** The assignment's reply log, moving a reply recorded in the older single-reply shape into it. */
+function replyLog(a: Assignment): Reply[] {
+  a.replies = repliesOf(a);
+  delete a.reply;
+  return a.replies;
+}
+
+/** The assignment's contact log, moving a contact recorded in the older single-contact shape into it. */
+function contactLog(a: Assignment): Contact[] {
+  a.contacts = contactsOf(a);
+  delete a.contact;
+  return a.contacts;
+}
 
 /** A new proposal's state, from its input alone: the API answers a filing with what its workflow starts from. */
 export function initialState({

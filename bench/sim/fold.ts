@@ -10,16 +10,16 @@
 import type { ClockState } from '../../domain/ladder';
 import type { Policy } from '../../domain/policy';
 import type { ProposalState } from '../../domain/proposal';
-import { summarize, summarizeClock, type ProposalSummary } from '../../domain/proposal-summary';
+import { summarize, summarizeClock, unitRows, type ProposalSummary } from '../../domain/proposal-summary';
 import {
   addClocks,
-  addFlags,
   adoptedClass,
-  countsCommitmentDone,
   followUpClasses,
   emptyClockTally,
   emptyTally,
   figures,
+  plus,
+  proposalRow,
   type ClockTally,
   type Figures,
   type Grouping,
@@ -36,8 +36,9 @@ export interface FoldInput {
 }
 
 export interface FoldedFigures {
-  groups: { key: string | null; figures: Figures }[];
+  groups: { key: string | null; figures: Figures; byProposal: Figures | null }[];
   total: Figures;
+  totalByProposal: Figures;
 }
 
 const keyOf: Record<Grouping, (p: ProposalSummary, unitId: string) => string | null> = {
@@ -47,28 +48,35 @@ const keyOf: Record<Grouping, (p: ProposalSummary, unitId: string) => string | n
 };
 
 export function foldFigures(input: FoldInput, grouping: Grouping): FoldedFigures {
-  const adopted = adoptedClass(input.policy);
-  const classes = followUpClasses(input.policy);
+  const counting = { adopted: adoptedClass(input.policy), followUpClasses: followUpClasses(input.policy) };
   const flags = new Map<string | null, Tally>();
+  const byProposal = new Map<string | null, Tally>();
   const clocks = new Map<string | null, ClockTally>();
   let flagTotal = emptyTally();
+  let proposalTotal = emptyTally();
   let clockTotal = emptyClockTally();
+  const add = (map: Map<string | null, Tally>, key: string | null, row: Tally) =>
+    map.set(key, plus(map.get(key) ?? emptyTally(), row));
   for (const { state, clocks: table } of input.proposals) {
     if (state.sessionYear !== input.sessionYear) continue;
     const summary = summarize(state);
-    // Units that owe a reply (lead, parallel); co-handlers send opinions and are not counted.
-    for (const unit of summary.units) {
-      if (unit.role === 'coHandler') continue;
-      const done =
-        countsCommitmentDone(unit, classes) &&
-        input.commitmentsDone.has(`${state.proposalId}|${unit.unitId}`);
-      const row = { ...unit, commitmentDone: done ? 1 : 0 };
-      const key = keyOf[grouping](summary, unit.unitId);
-      flags.set(key, addFlags(flags.get(key) ?? emptyTally(), row, 1, adopted));
-      flagTotal = addFlags(flagTotal, row, 1, adopted);
+    const clockRows = Object.values(table).map((clock) =>
+      summarizeClock({ ...clock, itemId: state.proposalId, itemKind: 'proposal' }),
+    );
+    const rows = unitRows(summary, clockRows, {
+      ...counting,
+      commitmentReported: (unitId) => input.commitmentsDone.has(`${state.proposalId}|${unitId}`),
+    });
+    for (const { unitId, row } of rows) {
+      add(flags, keyOf[grouping](summary, unitId), row);
+      flagTotal = plus(flagTotal, row);
     }
-    for (const clock of Object.values(table)) {
-      const row = summarizeClock({ ...clock, itemId: state.proposalId, itemKind: 'proposal' });
+    const whole = proposalRow(rows.map((r) => r.row));
+    if (whole) {
+      if (grouping !== 'unit') add(byProposal, keyOf[grouping](summary, ''), whole);
+      proposalTotal = plus(proposalTotal, whole);
+    }
+    for (const row of clockRows) {
       clockTotal = addClocks(clockTotal, row, 1);
       if (grouping !== 'unit' || row.unitId === undefined) continue;
       clocks.set(row.unitId, addClocks(clocks.get(row.unitId) ?? emptyClockTally(), row, 1));
@@ -84,8 +92,10 @@ export function foldFigures(input: FoldInput, grouping: Grouping): FoldedFigures
         flags.get(key) ?? emptyTally(),
         grouping === 'unit' ? (clocks.get(key) ?? emptyClockTally()) : null,
       ),
+      byProposal: grouping === 'unit' ? null : figures(byProposal.get(key) ?? emptyTally(), null),
     })),
     total: figures(flagTotal, clockTotal),
+    totalByProposal: figures(proposalTotal, null),
   };
 }
 
@@ -101,10 +111,7 @@ export interface FigureDifference {
 }
 
 /** Every figure where the product's answer and the fold differ (empty: they agree). */
-export function compareFigures(
-  product: { groups: { key: string | null; figures: Figures }[]; total: Figures },
-  scratch: FoldedFigures,
-): FigureDifference[] {
+export function compareFigures(product: FoldedFigures, scratch: FoldedFigures): FigureDifference[] {
   const differences: FigureDifference[] = [];
   const name = (key: string | null) => key ?? '(none)';
   const productKeys = product.groups.map((g) => name(g.key));
@@ -118,12 +125,12 @@ export function compareFigures(
       if (x !== y) differences.push({ group, field, product: x, scratch: y });
     }
   };
-  for (const key of new Set([...productKeys, ...scratchKeys]))
-    compare(
-      key,
-      product.groups.find((g) => name(g.key) === key)?.figures,
-      scratch.groups.find((g) => name(g.key) === key)?.figures,
-    );
+  for (const key of new Set([...productKeys, ...scratchKeys])) {
+    const [a, b] = [product, scratch].map((f) => f.groups.find((g) => name(g.key) === key));
+    compare(key, a?.figures, b?.figures);
+    compare(`${key} (件)`, a?.byProposal ?? undefined, b?.byProposal ?? undefined);
+  }
   compare('total', product.total, scratch.total);
+  compare('total (件)', product.totalByProposal, scratch.totalByProposal);
   return differences;
 }

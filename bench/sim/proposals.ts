@@ -12,9 +12,17 @@ import type { ActionArgs, ActionName, ProposalAction } from '../../domain/propos
 import { clockIds } from '../../domain/proposal-actions';
 import {
   activeAssignments,
+  currentReply,
+  feedbackGroups,
+  groupOf,
+  groupRound,
+  groupStage,
   proposalWorkflowId,
   proposers,
+  roundOf,
+  stageOf,
   type ContactMethod,
+  type FeedbackGroup,
   type ProposalInput,
   type ProposalState,
   type ProposalType,
@@ -577,7 +585,7 @@ export class ProposalActor {
   private async requestExtension(unit: string, rng: Rng, forced?: 'approved' | 'rejected') {
     const a = activeAssignments(this.state).find((x) => x.unitId === unit);
     const reply = this.clock(clockIds.reply(unit));
-    if (!a || a.reply || !reply || reply.status !== 'running') return;
+    if (!a || currentReply(a) || !reply || reply.status !== 'running') return;
     let until = addMonths(reply.plan.deadline.due, rng.int(1, 2));
     if (a.capDue && until > a.capDue) until = a.capDue;
     const asked = await this.act(
@@ -619,9 +627,8 @@ export class ProposalActor {
 
   private async reply(unit: string, rng: Rng, late: boolean, attempt: number): Promise<void> {
     const a = activeAssignments(this.state).find((x) => x.unitId === unit);
-    if (!a || (a.reply && a.reply.round === this.state.round)) return; // re-assigned, or replied already
-    if (!['handling', 'rehandling'].includes(this.state.status)) return;
-    const round = this.state.round;
+    if (!a || !['handling', 'rehandling'].includes(stageOf(this.state, a))) return; // re-assigned, or replied
+    const round = roundOf(this.state, a);
     const resultClass = rng.weighted(round === 0 ? shares.resultClass : shares.rehandleClass);
     const args = {
       unitId: unit,
@@ -654,8 +661,8 @@ export class ProposalActor {
       );
       return;
     }
-    const onTime = this.view.state.assignments.find((x) => x.unitId === unit && x.status === 'replied')?.reply
-      ?.onTime;
+    const replied = this.view.state.assignments.find((x) => x.unitId === unit && x.status === 'replied');
+    const onTime = replied && currentReply(replied)?.onTime;
     this.count(`reply.round${round}.${onTime ? 'onTime' : 'late'}`);
     this.count(`reply.class.${resultClass}`);
     const after = this.state.assignments.find((x) => x.unitId === unit && x.status === 'replied');
@@ -673,7 +680,8 @@ export class ProposalActor {
   private planReclassify(unit: string, rng: Rng, from: string) {
     const to = rng.pick(['A', 'B', 'C'].filter((c) => c !== from));
     this.later(this.t.workingDaysAfter(this.world.sim.now, rng.int(1, 3)), async () => {
-      if (this.state.status !== 'awaitingFeedback') return;
+      const group = groupOf(this.state, unit);
+      if (!group || groupStage(this.state, group) !== 'awaitingFeedback') return;
       const done = await this.act(
         'reclassify',
         { unitId: unit, resultClass: to, reason: '根据答复内容调整类别' },
@@ -692,14 +700,26 @@ export class ProposalActor {
 
   // ---- feedback, ruling, re-handling, consultation ------------------------------------------------
 
-  /** Plans what the proposal's status now waits for (called after every action and look). */
+  /** Plans what each unit's reply now waits for (called after every action and look). */
   private onStatus() {
-    const { status, round } = this.state;
-    if (status === 'awaitingFeedback') {
+    for (const group of feedbackGroups(this.state)) this.onGroup(group);
+    if (this.state.status === 'closed' && !this.planned.has('closed')) {
+      this.planned.add('closed');
+      this.count(`closed.round${this.state.round}`);
+    }
+  }
+
+  /** A group's stage: its ratings, the committee's ruling, its re-handling, its consultation. */
+  private onGroup(group: FeedbackGroup) {
+    const stage = groupStage(this.state, group);
+    const round = groupRound(this.state, group);
+    const unitId = group.unitId;
+    const tag = unitId ?? 'all';
+    if (stage === 'awaitingFeedback') {
       for (const proposerId of proposers(this.state)) {
-        const clock = this.clock(clockIds.feedback(proposerId));
+        const clock = this.clock(clockIds.feedback(proposerId, unitId));
         if (!clock || clock.status !== 'running') continue;
-        const key = `feedback:${round}:${proposerId}`;
+        const key = `feedback:${tag}:${round}:${proposerId}`;
         if (this.planned.has(key)) continue;
         const drawn = this.rng.weighted(round === 0 ? shares.rating : shares.ratingAfterRehandling);
         const forced = proposerId === this.plan.leadProposerId ? this.plan.force.feedback : undefined;
@@ -715,23 +735,27 @@ export class ProposalActor {
             this.t.workingDaysAfter(clock.startedAt, this.rng.int(1, 12)),
             this.t.aroundDue(clock.plan.deadline.due, 0),
           ),
-          () => this.feedback(proposerId, rating, round),
+          () => this.feedback(proposerId, rating, round, unitId),
         );
       }
       // The windows of silent proposers close at the end of their last day.
       const dues = proposers(this.state)
-        .map((p) => this.clock(clockIds.feedback(p))?.plan.deadline.due)
+        .map((p) => this.clock(clockIds.feedback(p, unitId))?.plan.deadline.due)
         .filter((d): d is string => d !== undefined)
         .sort();
       if (dues.length)
-        this.once(`feedbackClosed:${round}:${dues.at(-1)}`, this.t.aroundDue(dues.at(-1)!, 1, '09:30'), () =>
-          this.lookAgain(),
+        this.once(
+          `feedbackClosed:${tag}:${round}:${dues.at(-1)}`,
+          this.t.aroundDue(dues.at(-1)!, 1, '09:30'),
+          () => this.lookAgain(),
         );
-    } else if (status === 'awaitingRuling') {
-      const clock = this.clock(clockIds.feedbackRuling)!;
-      this.once('ruling', this.t.workingDaysAfter(clock.startedAt, this.rng.int(1, 4)), () => this.rule());
-    } else if (status === 'rehandling') {
-      for (const a of activeAssignments(this.state).filter((x) => x.role !== 'coHandler')) {
+    } else if (stage === 'awaitingRuling') {
+      const clock = this.clock(clockIds.feedbackRuling(unitId))!;
+      this.once(`ruling:${tag}`, this.t.workingDaysAfter(clock.startedAt, this.rng.int(1, 4)), () =>
+        this.rule(unitId),
+      );
+    } else if (stage === 'rehandling') {
+      for (const a of group.units) {
         const clock = this.clock(clockIds.reply(a.unitId))!;
         const rng = this.rng.fork();
         const late = rng.chance(shares.replyLate / 2);
@@ -740,22 +764,20 @@ export class ProposalActor {
           : this.t.workingDaysAfter(clock.startedAt, rng.int(5, 18));
         this.once(`rehandle:${a.unitId}`, at, () => this.reply(a.unitId, rng, late, 0));
       }
-    } else if (status === 'consultation') {
-      const clock = this.clock(clockIds.consultation)!;
+    } else if (stage === 'consultation') {
+      const clock = this.clock(clockIds.consultation(unitId))!;
       const leaderId = this.state.key?.leaderId ?? this.rng.pick(leaders);
-      this.once('consultation', this.t.workingDaysAfter(clock.startedAt, this.rng.int(5, 15)), async () => {
+      const at = this.t.workingDaysAfter(clock.startedAt, this.rng.int(5, 15));
+      this.once(`consultation:${tag}`, at, async () => {
         const done = await this.act(
           'recordConsultation',
-          { record: '领导与提案者当面协商，达成共识' },
+          { unitId, record: '领导与提案者当面协商，达成共识' },
           leaderId,
         );
         if (!done.ok) return;
         this.count('consultation.held');
         this.onStatus();
       });
-    } else if (status === 'closed' && !this.planned.has('closed')) {
-      this.planned.add('closed');
-      this.count(`closed.round${round}`);
     }
   }
 
@@ -764,12 +786,19 @@ export class ProposalActor {
     this.onStatus();
   }
 
-  private async feedback(proposerId: string, rating: string, round: number) {
-    if (this.state.status !== 'awaitingFeedback' || this.state.round !== round) return;
+  private async feedback(proposerId: string, rating: string, round: number, unitId?: string) {
+    const group = groupOf(this.state, unitId);
+    if (
+      !group ||
+      groupStage(this.state, group) !== 'awaitingFeedback' ||
+      groupRound(this.state, group) !== round
+    )
+      return;
     const detailed = this.rng.chance(shares.detailedRating);
     const done = await this.act(
       'feedback',
       {
+        unitId,
         rating,
         ...(detailed ? { processRating: 'satisfied', outcomeRating: rating } : {}),
         ...(rating === 'unsatisfied' ? { comment: '答复未解决实际问题' } : {}),
@@ -781,15 +810,15 @@ export class ProposalActor {
     this.onStatus();
   }
 
-  private async rule() {
+  private async rule(unitId?: string) {
     const drawn = this.rng.chance(shares.rehandle);
     const forced = this.plan.force.feedback;
     const rehandle = forced ? forced !== 'close' : drawn;
     const done = await this.act(
       'ruleFeedback',
       rehandle
-        ? { decision: 'rehandle', reason: '提案者不满意，重新办理' }
-        : { decision: 'close', reason: '已充分沟通' },
+        ? { unitId, decision: 'rehandle', reason: '提案者不满意，重新办理' }
+        : { unitId, decision: 'close', reason: '已充分沟通' },
       this.committee(),
     );
     if (!done.ok) return;

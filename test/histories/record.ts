@@ -95,6 +95,50 @@ async function proposalPlenaryCapped(): Promise<History> {
   }
 }
 
+/**
+ * Per-unit feedback (patched `per-unit-feedback`) with the contact log: two parallel units, contacts
+ * confirmed and disputed, one unit rated unsatisfied and re-handled while the other is rated and closed.
+ */
+async function proposalParallelUnits(): Promise<History> {
+  const h = new ProposalHarness();
+  await h.setUp();
+  try {
+    await h.travelTo('2026-12-28T10:00:00+08:00');
+    const handle = await h.start();
+    await h.act(handle, 'review', { decision: 'file' }, people.committee);
+    const units = { coHandlerUnitIds: [], parallelUnitIds: ['unit-housing', 'unit-education'] };
+    await h.act(handle, 'assign', units, people.committee);
+    for (const [unitId, person] of [
+      ['unit-housing', people.housing],
+      ['unit-education', people.education],
+    ]) {
+      await h.act(handle, 'signFor', { unitId }, person);
+      await h.act(handle, 'recordContact', { unitId, method: 'inPerson', participants: '提案人' }, person);
+    }
+    await h.act(
+      handle,
+      'confirmContact',
+      { unitId: 'unit-housing', contactNo: 1, confirmed: true },
+      people.lead,
+    );
+    const disputed = { unitId: 'unit-education', contactNo: 1, confirmed: false, note: '未见面' };
+    await h.act(handle, 'confirmContact', disputed, people.lead);
+    const housingReply = { unitId: 'unit-housing', resultClass: 'C', text: '留作参考' };
+    await h.act(handle, 'reply', housingReply, people.housingLeader);
+    await h.act(handle, 'feedback', { rating: 'unsatisfied' }, people.lead);
+    await h.act(handle, 'ruleFeedback', { unitId: 'unit-housing', decision: 'rehandle' }, people.committee);
+    const educationReply = { unitId: 'unit-education', resultClass: 'A', text: '已解决' };
+    await h.act(handle, 'reply', educationReply, people.educationLeader);
+    await h.act(handle, 'feedback', { unitId: 'unit-education', rating: 'satisfied' }, people.lead);
+    await h.act(handle, 'reply', { ...housingReply, resultClass: 'A', text: '已解决' }, people.housingLeader);
+    await h.act(handle, 'feedback', { unitId: 'unit-housing', rating: 'satisfied' }, people.lead);
+    await handle.result();
+    return await handle.fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
 /** Runs `drive` on the time-skipping server with the supervision test activities. */
 async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
   const env = await createTimeSkippingEnv();
@@ -262,6 +306,7 @@ const recordings: Record<string, Recording> = {
   'proposal-main-path': proposalMainPath,
   'proposal-merge': proposalMerge,
   'proposal-plenary-capped': proposalPlenaryCapped,
+  'proposal-parallel-units': proposalParallelUnits,
   'follow-up-letter': followUpLetter,
   'posting-term': postingTerm,
   'held-reminder-drill': heldReminder('drill'),

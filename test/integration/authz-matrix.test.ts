@@ -200,6 +200,11 @@ const table: Record<string, Row> = {
   'POST /api/proposals/{id}/actions/withdraw': proposerAction(() => ({})),
   'POST /api/proposals/{id}/actions/consent': proposerAction(() => ({ accept: true })),
   'POST /api/proposals/{id}/actions/feedback': proposerAction(() => ({ rating: 'satisfied' })),
+  'POST /api/proposals/{id}/actions/confirmContact': proposerAction(() => ({
+    unitId: 'unit-housing',
+    contactNo: 1,
+    confirmed: true,
+  })),
   'POST /api/proposals/{id}/actions/review': committeeAction(() => ({ decision: 'file' })),
   'POST /api/proposals/{id}/actions/assign': committeeAction(() => ({ leadUnitId: 'unit-nowhere' })),
   'POST /api/proposals/{id}/actions/ruleReturn': committeeAction(() => ({

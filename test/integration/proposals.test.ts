@@ -153,6 +153,18 @@ describe('the main path: create → co-sign → file → assign → sign → con
 
   test('no lead reply while the co-handler opinion is missing', async () => {
     await ok(api.act(id, 'recordContact', { unitId: housing, method: 'inPerson', note: '面商' }, 'housing'));
+    // The proposer confirms the meeting (已见面): it counts for 见面率.
+    const confirmed = await ok(
+      api.act(id, 'confirmContact', { unitId: housing, contactNo: 1, confirmed: true }, 'member-zhang'),
+    );
+    expect(confirmed.proposal.assignments[0].contacts).toEqual([
+      expect.objectContaining({
+        no: 1,
+        stageLabel: '办前面商',
+        methodLabel: '面商',
+        confirmation: expect.any(Object),
+      }),
+    ]);
     await refusedWith(
       api.act(id, 'reply', { unitId: housing, resultClass: 'A', text: '答复' }, 'housing-leader'),
       'opinionMissing',
@@ -172,7 +184,9 @@ describe('the main path: create → co-sign → file → assign → sign → con
       onTime: true,
     });
     const open = detail.deadlines.map((d: { clockId: string }) => d.clockId);
-    expect(open).toEqual(expect.arrayContaining(['feedback:member-li', 'feedback:member-zhang']));
+    expect(open).toEqual(
+      expect.arrayContaining([`feedback:${housing}:member-li`, `feedback:${housing}:member-zhang`]),
+    );
     expect(open).not.toContain(`reply:${housing}`);
   });
 

@@ -55,12 +55,18 @@ test('main path: review, assignment, sign-for, contact, reply, feedback, closed 
   await h.act(handle, 'recordContact', { unitId: 'unit-housing', method: 'inPerson' }, housing);
   view = await h.act(handle, 'reply', reply, housingLeader);
   expect(view.state.status).toBe('awaitingFeedback');
-  expect(view.state.assignments[0].reply).toMatchObject({
-    resultClass: 'A',
-    signedOffBy: housingLeader,
-    onTime: true,
-  });
-  expect(view.clocks[`feedback:${lead}`].plan.deadline.due).toBe('2027-01-19');
+  expect(view.state.assignments[0].replies).toEqual([
+    expect.objectContaining({
+      resultClass: 'A',
+      signedOffBy: housingLeader,
+      onTime: true,
+      due: '2027-03-29',
+    }),
+  ]);
+  expect(view.state.assignments[0].contacts).toEqual([
+    expect.objectContaining({ no: 1, stage: 'beforeHandling', method: 'inPerson', date: '2026-12-28' }),
+  ]);
+  expect(view.clocks[`feedback:unit-housing:${lead}`].plan.deadline.due).toBe('2027-01-19');
   expect(view.clocks['returnWindow:unit-housing'].status).toBe('cancelled'); // replied: nothing to return
 
   view = await h.act(handle, 'feedback', { rating: 'satisfied' }, lead);
@@ -151,7 +157,7 @@ test('merged proposals: every proposer of the merged one is asked for feedback w
     Object.keys(view.clocks)
       .filter((id) => id.startsWith('feedback:'))
       .sort(),
-  ).toEqual(['feedback:member-wang', `feedback:${lead}`]);
+  ).toEqual(['feedback:unit-housing:member-wang', `feedback:unit-housing:${lead}`]);
 });
 
 test('a failed merge leaves the proposal under review, its review clock running to its reminders and past due', async () => {
@@ -274,20 +280,65 @@ test('extensions: before the deadline, later than it, never past the 6-month cap
   expect(view.clocks['reply:unit-housing'].plan.deadline.due).toBe('2027-05-31');
 });
 
-test('parallel units each reply; feedback starts when the last one has', async () => {
+test('parallel units: each reply is rated on its own; unsatisfied sends back only that unit, nobody waits for the slowest', async () => {
   const handle = await filedAndAssigned({
     coHandlerUnitIds: [],
     parallelUnitIds: ['unit-housing', 'unit-education'],
   });
-  for (const [unitId, person, leader] of [
-    ['unit-housing', housing, housingLeader],
-    ['unit-education', education, educationLeader],
-  ]) {
+  const units = { 'unit-housing': [housing, housingLeader], 'unit-education': [education, educationLeader] };
+  for (const [unitId, [person]] of Object.entries(units)) {
     await h.act(handle, 'signFor', { unitId }, person);
     await h.act(handle, 'recordContact', { unitId, method: 'phone' }, person);
-    const view = await h.act(handle, 'reply', { unitId, resultClass: 'A', text: '已办理' }, leader);
-    expect(view.state.status).toBe(unitId === 'unit-housing' ? 'handling' : 'awaitingFeedback');
   }
+  // Housing replies first: its proposers rate it at once while education is still handling.
+  let view = await h.act(
+    handle,
+    'reply',
+    { unitId: 'unit-housing', resultClass: 'C', text: '留作参考' },
+    housingLeader,
+  );
+  expect(view.state.status).toBe('handling');
+  expect(view.state.assignments.map((a) => a.stage)).toEqual(['awaitingFeedback', 'handling']);
+  expect(await h.refusal(handle, 'feedback', { unitId: 'unit-education', rating: 'satisfied' }, lead)).toBe(
+    'wrongState',
+  );
+  view = await h.act(handle, 'feedback', { rating: 'unsatisfied' }, lead); // the only unit awaiting a rating
+  expect(view.state.feedback).toEqual([
+    expect.objectContaining({ unitId: 'unit-housing', rating: 'unsatisfied' }),
+  ]);
+  expect(view.state.status).toBe('awaitingRuling');
+  expect(view.clocks['feedbackRuling:unit-housing'].status).toBe('running');
+
+  // Education replies; with two replies in play a rating must name its unit.
+  view = await h.act(handle, 'ruleFeedback', { decision: 'rehandle' }, committee);
+  expect(view.state.assignments.map((a) => [a.stage, a.round])).toEqual([
+    ['rehandling', 1],
+    ['handling', 0],
+  ]);
+  view = await h.act(
+    handle,
+    'reply',
+    { unitId: 'unit-education', resultClass: 'A', text: '已解决' },
+    educationLeader,
+  );
+  view = await h.act(
+    handle,
+    'reply',
+    { unitId: 'unit-housing', resultClass: 'A', text: '重新办理后已解决' },
+    housingLeader,
+  );
+  expect(view.state.assignments.map((a) => a.stage)).toEqual(['awaitingFeedback', 'awaitingFeedback']);
+  expect(await h.refusal(handle, 'feedback', { rating: 'satisfied' }, lead)).toBe('unitRequired');
+  view = await h.act(handle, 'feedback', { unitId: 'unit-education', rating: 'satisfied' }, lead);
+  expect(view.state.assignments.map((a) => a.stage)).toEqual(['awaitingFeedback', 'closed']);
+  expect(view.state.status).toBe('awaitingFeedback');
+  view = await h.act(handle, 'feedback', { unitId: 'unit-housing', rating: 'basicallySatisfied' }, lead);
+  expect(view.state.status).toBe('closed');
+  // The record keeps both of housing's replies, each with its round.
+  expect(view.state.assignments[0].replies?.map((r) => [r.round, r.resultClass])).toEqual([
+    [0, 'C'],
+    [1, 'A'],
+  ]);
 });
 
 test('unsatisfied: re-handling within a month, still unsatisfied: consultation, then closed', async () => {
@@ -298,7 +349,7 @@ test('unsatisfied: re-handling within a month, still unsatisfied: consultation, 
   let view = await h.act(handle, 'feedback', { rating: 'unsatisfied', comment: '答复敷衍' }, lead);
   expect(await h.refusal(handle, 'feedback', { rating: 'satisfied' }, lead)).toBe('wrongState');
   expect(view.state.status).toBe('awaitingRuling');
-  expect(view.clocks.feedbackRuling.plan.deadline.due).toBe('2027-01-05');
+  expect(view.clocks['feedbackRuling:unit-housing'].plan.deadline.due).toBe('2027-01-05');
 
   await h.travelTo('2027-01-04T10:00:00+08:00');
   view = await h.act(handle, 'ruleFeedback', { decision: 'rehandle' }, committee);
@@ -326,6 +377,58 @@ test('unsatisfied: re-handling within a month, still unsatisfied: consultation, 
   expect(view.state.assignments[0].followUpId).toBe('2026-0001-commitment-unit-housing');
 });
 
+test('contacts are a log: each recorded with its stage and day, each confirmed (已见面) or disputed by a proposer', async () => {
+  const handle = await filedAndAssigned(lead1);
+  const unitId = 'unit-housing';
+  await h.act(
+    handle,
+    'recordContact',
+    { unitId, method: 'inPerson', participants: '王委员、住建局李处长' },
+    housing,
+  );
+  expect(
+    await h.refusal(handle, 'recordContact', { unitId, method: 'phone', date: '2027-02-01' }, housing),
+  ).toBe('futureDate');
+  await h.act(
+    handle,
+    'recordContact',
+    { unitId, stage: 'duringHandling', method: 'phone', date: '2026-12-27' },
+    housing,
+  );
+  expect(await h.refusal(handle, 'confirmContact', { unitId, contactNo: 1, confirmed: true }, housing)).toBe(
+    'notProposer',
+  );
+  expect(await h.refusal(handle, 'confirmContact', { unitId, contactNo: 3, confirmed: true }, lead)).toBe(
+    'noContact',
+  );
+  await h.act(handle, 'confirmContact', { unitId, contactNo: 1, confirmed: true }, lead);
+  const view = await h.act(
+    handle,
+    'confirmContact',
+    { unitId, contactNo: 2, confirmed: false, note: '未接到电话' },
+    lead,
+  );
+  expect(await h.refusal(handle, 'confirmContact', { unitId, contactNo: 2, confirmed: true }, lead)).toBe(
+    'contactAnswered',
+  );
+  expect(view.state.assignments[0].contacts).toEqual([
+    expect.objectContaining({
+      no: 1,
+      stage: 'beforeHandling',
+      date: '2026-12-28',
+      participants: '王委员、住建局李处长',
+      confirmation: expect.objectContaining({ confirmed: true, by: lead }),
+    }),
+    expect.objectContaining({
+      no: 2,
+      stage: 'duringHandling',
+      date: '2026-12-27',
+      confirmation: expect.objectContaining({ confirmed: false, note: '未接到电话' }),
+    }),
+  ]);
+  expect(view.clocks['contact:unit-housing'].status).toBe('met');
+});
+
 test('no answer in the feedback window is recorded as no feedback, never as satisfied', async () => {
   const handle = await filedAndAssigned(lead1);
   await h.act(handle, 'signFor', { unitId: 'unit-housing' }, housing);
@@ -334,7 +437,7 @@ test('no answer in the feedback window is recorded as no feedback, never as sati
   await h.travelTo('2027-01-20T10:00:00+08:00');
   const final = await handle.result();
   expect(final.status).toBe('closed');
-  expect(final.feedback).toEqual([{ proposerId: lead, noFeedback: true, round: 0 }]);
+  expect(final.feedback).toEqual([{ proposerId: lead, unitId: 'unit-housing', noFeedback: true, round: 0 }]);
 });
 
 test('a key proposal’s escalations go to its leading leader', async () => {
@@ -368,6 +471,9 @@ test('the committee may change a reply’s class', async () => {
     { unitId: 'unit-housing', resultClass: 'B', reason: '实为计划解决' },
     committee,
   );
-  expect(view.state.assignments[0].reply?.resultClass).toBe('B');
+  expect(view.state.assignments[0].replies?.[0]).toMatchObject({
+    resultClass: 'B',
+    reclassifications: [expect.objectContaining({ from: 'A', to: 'B' })],
+  });
   expect(view.state.assignments[0].followUpId).toBe('2026-0001-commitment-unit-housing');
 });

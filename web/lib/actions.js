@@ -34,6 +34,13 @@ const optional = { optional: true };
 const note = textarea('note', '说明', optional);
 const reasonOptional = textarea('reason', '理由', optional);
 const ruledUnit = select('unitId', '单位', 'assignedUnits');
+/** The unit whose reply is meant, where several units' replies are at the same step. */
+const namedUnit = select('unitId', '单位（多个单位时填写）', 'assignedUnits', optional);
+const contactStages = [
+  { code: 'beforeHandling', label: '办前面商' },
+  { code: 'duringHandling', label: '办中沟通' },
+  { code: 'consultationMeeting', label: '协商会' },
+];
 /** Two buttons for a yes/no decision on the same fields. */
 const yesNo = (key, [yes, no], fields) => [
   { label: yes, fixed: { [key]: true }, fields },
@@ -112,11 +119,19 @@ export const proposalForms = {
     {
       fields: [
         ownUnit,
+        select('stage', '环节', contactStages, optional),
         select('method', '沟通方式', 'contactMethods'),
+        date('date', '沟通日期（默认今天）', optional),
+        text('participants', '参加人员', optional),
         textarea('note', '沟通情况', optional),
       ],
     },
   ],
+  confirmContact: yesNo(
+    'confirmed',
+    ['确认已见面', '提出异议'],
+    [ruledUnit, text('contactNo', '沟通记录序号'), textarea('note', '说明（有异议时填写）', optional)],
+  ),
   sendOpinion: [{ fields: [ownUnit, textarea('text', '会办意见')] }],
   waiveOpinion: [{ fields: [ruledUnit] }],
   requestExtension: [{ fields: [ownUnit, date('until', '延期至'), textarea('reason', '延期理由')] }],
@@ -144,6 +159,7 @@ export const proposalForms = {
   feedback: [
     {
       fields: [
+        select('unitId', '评价哪个单位的答复（多个单位时填写）', 'assignedUnits', optional),
         select('rating', '总体评价', 'satisfactionScale'),
         select('processRating', '对办理过程', 'satisfactionScale', optional),
         select('outcomeRating', '对办理结果', 'satisfactionScale', optional),
@@ -152,10 +168,10 @@ export const proposalForms = {
     },
   ],
   ruleFeedback: [
-    { label: '重新办理', fixed: { decision: 'rehandle' }, fields: [reasonOptional] },
-    { label: '办结', fixed: { decision: 'close' }, fields: [reasonOptional] },
+    { label: '重新办理', fixed: { decision: 'rehandle' }, fields: [namedUnit, reasonOptional] },
+    { label: '办结', fixed: { decision: 'close' }, fields: [namedUnit, reasonOptional] },
   ],
-  recordConsultation: [{ fields: [textarea('record', '当面协商记录')] }],
+  recordConsultation: [{ fields: [namedUnit, textarea('record', '当面协商记录')] }],
   markKey: [{ fields: [select('leaderId', '领衔督办领导', 'leaders')] }],
   logSupervision: [
     {

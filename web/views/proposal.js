@@ -9,44 +9,81 @@ const onTime = (ok) => badge(ok ? '按期' : '逾期', ok ? 'ok' : 'overdue');
 
 function assignmentsTable(p) {
   return table(
-    ['承办单位', '方式', '状态', '签收', '办前沟通', '答复'],
+    ['承办单位', '方式', '状态', '签收', '沟通', '答复'],
     p.assignments.map((a) => [
       a.unitName,
       a.roleLabel,
-      a.statusLabel,
+      a.stageLabel ? `${a.statusLabel}（${a.stageLabel}）` : a.statusLabel,
       formatTime(a.signedAt),
-      a.contact ? `${a.contact.methodLabel} ${formatTime(a.contact.at)}` : '',
-      a.reply ? [a.reply.resultClassLabel, ' ', onTime(a.reply.onTime)] : '',
+      a.contacts.length
+        ? `${a.contacts.length} 次，${a.contacts.filter((c) => c.confirmation?.confirmed).length} 次已确认见面`
+        : '',
+      a.reply ? [a.reply.resultClassLabel, ' ', onTime(a.replies[0].onTime)] : '',
     ]),
     '尚未交办',
   );
 }
 
-const replies = (p) =>
-  p.assignments
-    .filter((a) => a.reply || a.opinion)
-    .map((a) =>
-      h(
-        'article',
-        { class: 'card' },
-        h('h3', {}, a.unitName, a.reply ? `的答复（${a.reply.resultClassLabel}）` : '的会办意见'),
-        a.reply
-          ? [
-              h('p', { class: 'muted' }, formatTime(a.reply.at), ' 签发：', a.reply.signedOffBy),
-              prose(a.reply.text),
-              a.reply.commitments && [h('h4', {}, '承诺事项'), prose(a.reply.commitments)],
-              a.reply.targetDate && h('p', {}, '计划完成：', a.reply.targetDate),
-              a.followUpId && h('p', {}, '落实跟踪：', itemLink(a.followUpId)),
-            ]
-          : [h('p', { class: 'muted' }, formatTime(a.opinion.at)), prose(a.opinion.text)],
-      ),
-    );
+const confirmation = (c) =>
+  !c.confirmation
+    ? badge('待提案者确认', 'soon')
+    : c.confirmation.confirmed
+      ? badge('已见面', 'ok')
+      : [badge('有异议', 'overdue'), ' ', c.confirmation.note ?? ''];
 
-const feedbackTable = (p) =>
+const contactsTable = (p) =>
   table(
-    ['提案人', '评价', '意见', '时间'],
+    ['承办单位', '序号', '环节', '方式', '日期', '参加人员', '情况', '提案者确认'],
+    p.assignments.flatMap((a) =>
+      a.contacts.map((c) => [
+        a.unitName,
+        String(c.no),
+        c.stageLabel,
+        c.methodLabel,
+        c.date,
+        c.participants ?? '',
+        c.note ?? '',
+        confirmation(c),
+      ]),
+    ),
+  );
+
+const replyCard = (a, r) =>
+  h(
+    'article',
+    { class: 'card' },
+    h('h3', {}, a.unitName, r.round > 0 ? '重新办理后的答复' : '的答复', `（${r.resultClassLabel}）`),
+    h('p', { class: 'muted' }, formatTime(r.at), ' 签发：', r.signedOffBy, ' ', onTime(r.onTime)),
+    prose(r.text),
+    r.commitments && [h('h4', {}, '承诺事项'), prose(r.commitments)],
+    r.targetDate && h('p', {}, '计划完成：', r.targetDate),
+    (r.reclassifications ?? []).map((c) =>
+      h('p', { class: 'muted' }, `类别由 ${c.from} 调整为 ${c.to}：${c.reason}`),
+    ),
+  );
+
+const replies = (p) =>
+  p.assignments.flatMap((a) => [
+    ...a.replies.map((r) => replyCard(a, r)),
+    a.followUpId ? h('p', {}, a.unitName, ' 落实跟踪：', itemLink(a.followUpId)) : null,
+    a.opinion
+      ? h(
+          'article',
+          { class: 'card' },
+          h('h3', {}, a.unitName, '的会办意见'),
+          h('p', { class: 'muted' }, formatTime(a.opinion.at)),
+          prose(a.opinion.text),
+        )
+      : null,
+  ]);
+
+const feedbackTable = (p, unitNames) =>
+  table(
+    ['提案人', '评价的答复', '轮次', '评价', '意见', '时间'],
     p.feedback.map((f) => [
       f.proposerId,
+      f.unitId ? (unitNames.get(f.unitId) ?? f.unitId) : '全部承办单位',
+      f.round > 0 ? '重新办理' : '首次',
       f.noFeedback ? badge('未反馈', 'overdue') : (f.ratingLabel ?? '待评价'),
       f.comment ?? '',
       formatTime(f.at),
@@ -97,7 +134,8 @@ export function proposalPage(ctx, detail, reload) {
       prose(p.content),
     ),
     section('承办单位', assignmentsTable(p), replies(p)),
-    p.feedback.length > 0 && section('征询意见', feedbackTable(p)),
+    p.assignments.some((a) => a.contacts.length > 0) && section('沟通记录', contactsTable(p)),
+    p.feedback.length > 0 && section('征询意见', feedbackTable(p, unitNames)),
     section(
       '未完成的期限',
       deadlineTable(ctx, detail.deadlines, (id) => unitNames.get(id) ?? ctx.nameOf(id)),

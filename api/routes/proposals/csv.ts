@@ -17,6 +17,7 @@ import { actionSchemas, type ActionArgs, type ActionName } from '../../../domain
 import { proposalNumberSchema } from '../../../domain/proposal-number';
 import {
   activeAssignments,
+  currentReply,
   listedCoSigners,
   proposalStatusLabels,
   proposalTypeLabels,
@@ -65,7 +66,7 @@ const exportColumns: [header: string, value: (s: ProposalState) => string | numb
   ['主办单位', (s) => unitsAs(s, 'lead')],
   ['会办单位', (s) => unitsAs(s, 'coHandler')],
   ['分办单位', (s) => unitsAs(s, 'parallel')],
-  ['答复类别', (s) => join(activeAssignments(s).flatMap((a) => (a.reply ? [a.reply.resultClass] : [])))],
+  ['答复类别', (s) => join(activeAssignments(s).flatMap((a) => currentReply(a)?.resultClass ?? []))],
   ['重点提案', (s) => yesNo(s.key)],
   ['提交日期', (s) => day(s.submittedAt)],
   ['立案日期', (s) => day(s.filedAt)],

@@ -5,12 +5,17 @@ import { actionLabels, availableActions, type ActionName } from '../../../domain
 import {
   assignmentStatusLabels,
   contactMethodLabels,
+  contactsOf,
+  contactStageLabels,
   listedCoSigners,
   pendingCoSigners,
   proposalStatusLabels,
   proposers,
   proposalTypeLabels,
   proposalWorkflowId,
+  repliesOf,
+  roundOf,
+  stageOf,
   unitRoleLabels,
   type Assignment,
   type ProposalState,
@@ -29,17 +34,33 @@ export const actionPath = (id: string, name: ActionName) => `/api/proposals/${id
 const labelOf = (list: { code: string; label: string }[], code?: string) =>
   code === undefined ? undefined : (list.find((entry) => entry.code === code)?.label ?? code);
 
-function presentAssignment(a: Assignment, policy: Policy, unitNames: Map<string, string>) {
+function presentAssignment(
+  state: ProposalState,
+  a: Assignment,
+  policy: Policy,
+  unitNames: Map<string, string>,
+) {
+  const classLabel = (code: string) => labelOf(policy.resultClassScheme, code);
+  const replies = repliesOf(a).map((r) => ({ ...r, resultClassLabel: classLabel(r.resultClass) }));
+  // The older single-contact and single-reply shapes are shown as the logs below.
+  const rest: Partial<Assignment> = { ...a };
+  delete rest.contact;
+  delete rest.reply;
+  const stage = a.role === 'coHandler' ? undefined : stageOf(state, a);
   return {
-    ...a,
+    ...(rest as Omit<Assignment, 'contact' | 'reply'>),
     unitName: unitNames.get(a.unitId) ?? a.unitId,
     roleLabel: unitRoleLabels[a.role],
     statusLabel: assignmentStatusLabels[a.status],
-    contact: a.contact && { ...a.contact, methodLabel: contactMethodLabels[a.contact.method] },
-    reply: a.reply && {
-      ...a.reply,
-      resultClassLabel: labelOf(policy.resultClassScheme, a.reply.resultClass),
-    },
+    ...(stage ? { stage, stageLabel: proposalStatusLabels[stage], round: roundOf(state, a) } : {}),
+    contacts: contactsOf(a).map((c) => ({
+      ...c,
+      stageLabel: contactStageLabels[c.stage],
+      methodLabel: contactMethodLabels[c.method],
+    })),
+    /** Every reply, first first; `reply` is the one in force (the latest, with its current class). */
+    replies,
+    reply: replies.at(-1),
   };
 }
 
@@ -56,7 +77,7 @@ export function presentState(state: ProposalState, policy: Policy, unitNames: Ma
     listedCoSignerIds: listedCoSigners(state),
     /** Invited co-signers still to answer, while the co-signing window is open. */
     pendingCoSignerIds: pendingCoSigners(state),
-    assignments: state.assignments.map((a) => presentAssignment(a, policy, unitNames)),
+    assignments: state.assignments.map((a) => presentAssignment(state, a, policy, unitNames)),
     feedback: state.feedback.map((f) => ({ ...f, ratingLabel: labelOf(policy.satisfactionScale, f.rating) })),
   };
 }

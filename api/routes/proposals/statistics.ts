@@ -1,16 +1,14 @@
 /**
  * The §7 figures from the session year's view: each chunk's tallies per group are computed once per
  * chunk version (memo) and added up, so a request recounts only what changed since the last one;
- * domain/statistics.ts turns the sums into figures.
+ * domain/statistics.ts turns the sums into figures, per assignment (件次) and per proposal (件).
  */
 import { z } from 'zod';
 import { currentSessionYear, sessionYearSchema } from '../../../domain/proposal-number';
 import { seesEverything, type Caller } from '../../../domain/roles';
 import {
   addClocks,
-  addFlags,
   adoptedClass,
-  countsCommitmentDone,
   followUpClasses,
   emptyClockTally,
   emptyTally,
@@ -18,11 +16,12 @@ import {
   figures,
   groupings,
   plus,
+  proposalRow,
   type Grouping,
   type ClockTally,
   type Tally,
 } from '../../../domain/statistics';
-import type { ProposalSummary, UnitSummary } from '../../../domain/proposal-summary';
+import { unitRows, type ProposalSummary } from '../../../domain/proposal-summary';
 import type { Store } from '../../../store';
 import { readProposalYears, type YearChunk } from '../../../store/proposals';
 import { memo } from '../../../store/views';
@@ -46,18 +45,32 @@ export const statisticsResponse = z.object({
   groupBy: z.enum(groupings),
   adoptedClass: z.object({ code: z.string(), label: z.string() }).describe('The class counted as 解决采纳'),
   labels: z.record(z.string(), z.string()).describe('Chinese name of every figure'),
-  groups: z.array(z.object({ key: z.string().nullable(), label: z.string(), figures: figuresSchema })),
-  total: figuresSchema,
+  groups: z.array(
+    z.object({
+      key: z.string().nullable(),
+      label: z.string(),
+      figures: figuresSchema.describe('Per assignment (件次): each unit that owes a reply counts once'),
+      byProposal: figuresSchema
+        .nullable()
+        .describe('Per proposal (件); null when grouped by unit (a proposal may have several)'),
+    }),
+  ),
+  total: figuresSchema.describe('Per assignment (按件次)'),
+  totalByProposal: figuresSchema.describe('Per proposal (按件)'),
+  countedAs: z
+    .object({ figures: z.string(), byProposal: z.string() })
+    .describe('Chinese labels of the two counts'),
 });
 
-/** What one chunk of a year's view adds to each group: the flags' tallies and the clocks' (by unit). */
+/** What one chunk of a year's view adds to each group: the rows' tallies (件次, 件) and the clocks' (by unit). */
 interface ChunkTallies {
   flags: Map<string | null, Tally>;
+  byProposal: Map<string | null, Tally>;
   clocks: Map<string | null, ClockTally>;
 }
 
-const groupOf: Record<Grouping, (p: ProposalSummary, u: UnitSummary) => string | null> = {
-  unit: (_, u) => u.unitId,
+const groupOf: Record<Grouping, (p: ProposalSummary, unitId: string) => string | null> = {
+  unit: (_, unitId) => unitId,
   proposerType: (p) => (p.organization ? 'organization' : 'member'),
   topic: (p) => p.topic ?? null,
 };
@@ -74,21 +87,25 @@ interface Counting {
 }
 
 /**
- * Only replying units (lead, parallel) owe a reply: co-handlers send opinions and would dilute 办复率.
- * A commitment reported done counts as `countsCommitmentDone` says (§7). Clocks count when overdue now or when their ladder reached a chase
- * notice or beyond.
+ * Each proposal's counted rows (domain/proposal-summary.ts, unitRows): one per unit owing a reply
+ * (件次), summed into one for the proposal (件). A unit's people count their own unit's rows only,
+ * so their 件 figures never tell what another unit did. Clocks count when overdue now or when their
+ * ladder reached a chase notice or beyond.
  */
 function tallyChunk(chunk: YearChunk, grouping: Grouping, { adopted, followUpCodes, unitId }: Counting) {
-  const out: ChunkTallies = { flags: new Map(), clocks: new Map() };
-  for (const { summary: p } of chunk.proposals) {
-    for (const u of p.units) {
-      if (u.role === 'coHandler' || (unitId && u.unitId !== unitId)) continue;
-      const done = countsCommitmentDone(u, followUpCodes) && chunk.done.has(`${p.number}|${u.unitId}`);
-      const commitmentDone = done ? 1 : 0;
-      addTo(out.flags, groupOf[grouping](p, u), emptyTally, (t) =>
-        addFlags(t, { ...u, commitmentDone }, 1, adopted),
-      );
+  const out: ChunkTallies = { flags: new Map(), byProposal: new Map(), clocks: new Map() };
+  for (const { summary: p, clocks } of chunk.proposals) {
+    const rows = unitRows(p, clocks, {
+      adopted,
+      followUpClasses: followUpCodes,
+      commitmentReported: (unit) => chunk.done.has(`${p.number}|${unit}`),
+    }).filter((u) => !unitId || u.unitId === unitId);
+    for (const { unitId: unit, row } of rows) {
+      addTo(out.flags, groupOf[grouping](p, unit), emptyTally, (t) => plus(t, row));
     }
+    const whole = proposalRow(rows.map((u) => u.row));
+    const key = grouping === 'unit' ? null : groupOf[grouping](p, '');
+    if (whole) addTo(out.byProposal, key, emptyTally, (t) => plus(t, whole));
   }
   for (const c of [...chunk.clocks.values()].flat()) {
     if (unitId && c.unitId !== unitId) continue;
@@ -125,6 +142,8 @@ async function labelsOf(store: Store, grouping: Grouping, keys: (string | null)[
   return (key: string | null) => key ?? '未分类';
 }
 
+export const countedAs = { figures: '按承办单位统计（件次）', byProposal: '按提案统计（件）' };
+
 /** Scope: body-wide roles see every unit; a unit's people their own unit's figures. */
 export async function proposalStatistics(
   store: Store,
@@ -143,6 +162,10 @@ export async function proposalStatistics(
   );
   const tallies = fold<Tally>(
     parts.flatMap((p) => entriesOf(p.flags, plus)),
+    emptyTally,
+  );
+  const byProposal = fold<Tally>(
+    parts.flatMap((p) => entriesOf(p.byProposal, plus)),
     emptyTally,
   );
   const clockTallies = fold<ClockTally>(
@@ -167,7 +190,10 @@ export async function proposalStatistics(
       key,
       label: label(key),
       figures: figures(tallies.groups.get(key) ?? emptyTally(), clockFigures(key)),
+      byProposal: grouping === 'unit' ? null : figures(byProposal.groups.get(key) ?? emptyTally(), null),
     })),
     total: figures(tallies.total, clockTallies.total),
+    totalByProposal: figures(byProposal.total, null),
+    countedAs,
   };
 }
