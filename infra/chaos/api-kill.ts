@@ -1,7 +1,8 @@
 /**
  * The API SIGKILLed while requests are in flight (some already started their workflow or sent their
- * Update), started again 2 s later; every client retries its request under the same Idempotency-Key
- * and must get one effect. The note counts the follow-up items a cut request had already created.
+ * Update), started again 1 s later; every client retries its request under the same Idempotency-Key
+ * and must get one effect. The note counts the follow-up items whose cut request had already started
+ * their workflow.
  */
 import { converge, Recorder, say, sleep, startChaosStack, statusesBetween, type Op } from './kit';
 import type { Scenario } from './scenario';
@@ -18,18 +19,21 @@ export const apiKill: Scenario = async ({ scale, keep }) => {
     let upAt = 0;
     let appliedWhenCut = 0;
     for (let round = 0; round < rounds; round++) {
-      const before = rec.log.length;
+      const before = rec.ops.length;
       for (let i = 0; i < 12; i++) sent.push(i % 2 ? rec.activity() : rec.followUp());
-      await sleep(150 + Math.random() * 350);
+      await sleep(200 + Math.random() * 1_300);
+      const answered = rec.ops.slice(before).filter((op) => op.attempts.some((s) => s > 0)).length;
       await stack.killApi();
       downAt ||= Date.now();
-      const answered = rec.log.length - before;
       say(`api-kill: API SIGKILLed with ${12 - answered} of 12 requests unanswered (round ${round + 1})`);
-      // Requests the kill cut after they took effect: the retry must find them, not apply them again.
-      await sleep(2_000);
-      const pending = new Set(rec.ops.filter((op) => !op.acknowledged).map((op) => op.title));
-      const records = (await stack.store.followUps.find({}, { title: 1 }).lean()) as { title: string }[];
-      appliedWhenCut += records.filter((r) => pending.has(r.title)).length;
+      // Requests the kill cut after they took effect (their item's workflow started): the retry must
+      // find them, not apply them again.
+      await sleep(1_000);
+      let started = 0;
+      for await (const wf of stack.temporal.workflow.list({ query: 'WorkflowType="followUpItem"' }))
+        started += wf.type === 'followUpItem' ? 1 : 0;
+      const acked = rec.ops.filter((op) => op.kind === 'followUp' && op.acknowledged).length;
+      appliedWhenCut += Math.max(0, started - acked);
       await stack.startApi();
       upAt = Date.now();
       await Promise.all(sent);
@@ -40,7 +44,7 @@ export const apiKill: Scenario = async ({ scale, keep }) => {
       scenario: 'API SIGKILL mid-request',
       outcome,
       recoveryMs: Date.now() - upAt,
-      notes: `${rounds} kills, ${cut} requests cut (${appliedWhenCut} items already created) and retried with their key`,
+      notes: `${rounds} kills, ${cut} requests cut (${appliedWhenCut} items already started) and retried with their key`,
       duringFault: statusesBetween(rec.log, downAt, upAt),
       afterFault: statusesBetween(rec.log, upAt),
       cut,

@@ -320,7 +320,7 @@ export class Recorder {
   readonly ops: Op[] = [];
   /** Every answer by status (for "the API answered 503 while … was down"). */
   readonly statuses = new Map<number, number>();
-  /** Every attempt's answer with its time. */
+  /** Every attempt: when it was sent (`at`) and the answer's status. */
   readonly log: { at: number; status: number }[] = [];
   postingId?: string;
   private seq = 0;
@@ -392,6 +392,7 @@ export class Recorder {
     const giveUp = Date.now() + deadlineMs;
     for (let attempt = 0; Date.now() < giveUp; attempt++) {
       const i = (api + attempt) % this.stack.bases.length;
+      const sentAt = Date.now();
       let status = 0;
       let answer: { id?: string; followUpId?: string } | undefined;
       try {
@@ -403,7 +404,7 @@ export class Recorder {
       }
       op.attempts.push(status);
       this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
-      this.log.push({ at: Date.now(), status });
+      this.log.push({ at: sentAt, status });
       if (status >= 200 && status < 300) {
         op.acknowledged = true;
         op.ackAt = Date.now();

@@ -11,9 +11,12 @@ export interface ScenarioOptions {
 }
 
 export interface ScenarioResult extends Row {
-  /** Statuses the API answered while the fault lasted (0 = no answer), e.g. 503 while Temporal was down. */
+  /**
+   * Statuses of the writes sent while the fault lasted (0 = no answer), e.g. 503 while Temporal was down;
+   * a write sent just before the end may still be taken (the clients retry inside the API first).
+   */
   duringFault: Record<number, number>;
-  /** Statuses after the fault ended. */
+  /** Statuses of the writes sent after the fault ended. */
   afterFault: Record<number, number>;
   /** From the end of the fault to the API's first 2xx. */
   apiRecoveryMs?: number;

@@ -26,8 +26,9 @@ export const temporalKill: Scenario = async ({ scale, keep }) => {
     await stack.killTemporal();
     const downAt = Date.now();
     say(`temporal-kill: Temporal SIGKILLed ${((downAt - lastAck) / 1000).toFixed(1)} s after the last item`);
-    // Down until the last item's last step (due + 2 s) has passed.
-    const upAfter = lastAck + (limitS + 4) * 1000;
+    // Down until the last item's last step (due + 2 s) has passed, and at least 30 s: longer than the
+    // API's Temporal client retries a call (about 20 s), so the writes sent meanwhile are answered 503.
+    const upAfter = Math.max(lastAck + (limitS + 4) * 1000, downAt + 30_000);
     const ready: { at: number; status: number }[] = [];
     let probing = true;
     const readiness = (async () => {
@@ -42,8 +43,10 @@ export const temporalKill: Scenario = async ({ scale, keep }) => {
     await stack.startTemporal();
     const upAt = Date.now();
     say(`temporal-kill: Temporal back after ${((upAt - downAt) / 1000).toFixed(1)} s`);
+    // A fresh write after the restart: how soon the API takes writes again.
+    const fresh = await rec.activity();
+    const firstOk = fresh.ackAt;
     await Promise.all(writes);
-    const firstOk = rec.log.find((e) => e.at >= upAt && e.status < 300)?.at;
     await until('ready again', async () => ready.some((r) => r.at > upAt && r.status === 200));
     probing = false;
     await readiness;
