@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attachmentPolicySchema, defaultAttachmentPolicy } from './attachments';
 import { defaultLadder, ladderStepSchema } from './ladder';
+import { reviewClockDefaults } from './reply-review';
 import { contactSchema, defaultNotificationPolicy, notificationPolicySchema } from './notifications';
 import { monthDaySchema, timeLimitSchema, timeOfDaySchema, type TimeLimit } from './time';
 
@@ -21,6 +22,8 @@ export const clockCodes = [
   'contact',
   'coHandlerOpinion',
   'reply',
+  'replySignOff',
+  'replyCheck',
   'feedback',
   'feedbackRuling',
   'rehandling',
@@ -91,7 +94,11 @@ export const policySchema = z
       z.string().min(1),
       uniqueList(ladderStepSchema, (step) => step.step),
     ),
-    clocks: z.record(clockCode, clockSchema),
+    /** Clocks added after the first release get their defaults in a policy stored before them. */
+    clocks: z.preprocess(
+      (clocks) => (clocks && typeof clocks === 'object' ? { ...reviewClockDefaults, ...clocks } : clocks),
+      z.record(clockCode, clockSchema),
+    ),
     /** Reply time including all extensions never exceeds this, counted from assignment. */
     replyCap: timeLimitSchema,
     /** A co-handler's opinion is due at the latest this many calendar days before the lead's reply. */
@@ -116,6 +123,11 @@ export const policySchema = z
     flags: z.strictObject({
       /** 先协商后答复: a reply is refused until a contact with the proposer is recorded. */
       consultBeforeReply: z.boolean(),
+      /**
+       * Which replies the committee checks before release (domain.md §2.5): key proposals' (default),
+       * all, or none. A policy stored before the flag existed gets the default.
+       */
+      committeeChecksReplies: z.enum(['keyProposals', 'all', 'none']).default('keyProposals'),
     }),
     followUpKinds: z.record(z.enum(followUpKindCodes), followUpKindSchema),
     supervision: z.strictObject({
@@ -245,6 +257,8 @@ export const defaultPolicy: Policy = {
     contact: clock('办前沟通', workingDays(15)),
     coHandlerOpinion: clock('会办意见', months(1)),
     reply: clock('书面答复', months(3)),
+    // The review of a reply before release (§2.5): domain/reply-review.ts.
+    ...reviewClockDefaults,
     feedback: clock('征询意见', workingDays(15), 'reminderOnly'),
     feedbackRuling: clock('不满意件处理决定', workingDays(5)),
     rehandling: clock('重新办理', months(1)),
@@ -292,7 +306,7 @@ export const defaultPolicy: Policy = {
     { code: 'outOfScope', label: '不属于政协职能' },
     { code: 'stateSecret', label: '涉及国家秘密' },
   ],
-  flags: { consultBeforeReply: true },
+  flags: { consultBeforeReply: true, committeeChecksReplies: 'keyProposals' },
   followUpKinds: {
     recommendationLetter: followUpKind('民主监督建议书', {
       evaluation: 'evaluation',

@@ -19,6 +19,7 @@ import type {
   Responsible,
 } from '../domain/ladder';
 import type { ClockCode, Policy } from '../domain/policy';
+import { clockRuleOf } from '../domain/reply-review';
 import type { TimeLimit } from '../domain/time';
 import { deliverWhenDue } from './dispatch';
 
@@ -68,7 +69,7 @@ export class Clocks {
 
   /** Starts (or restarts) clock `id`; resolves once its deadline is computed and recorded. */
   async start(id: string, code: ClockCode, opts: StartOptions = {}): Promise<ClockState> {
-    const rule = this.ctx.policy.clocks[code];
+    const rule = clockRuleOf(this.ctx.policy, code);
     const start = opts.start ?? Date.now();
     const plan = await this.plan(code, start, opts.limit ?? rule.limit);
     const previous = this.table[id];
@@ -239,7 +240,7 @@ export class Clocks {
     return planClock({
       start,
       rule: limit,
-      ladder: policy.ladders[policy.clocks[code].ladder],
+      ladder: policy.ladders[clockRuleOf(policy, code).ladder],
       officeHours: policy.officeHours,
     });
   }

@@ -46,6 +46,8 @@ describe('defaultPolicy', () => {
       contact: wd(15),
       coHandlerOpinion: months(1),
       reply: months(3),
+      replySignOff: wd(3),
+      replyCheck: wd(5),
       feedback: wd(15),
       feedbackRuling: wd(5),
       rehandling: months(1),
@@ -92,7 +94,7 @@ describe('defaultPolicy', () => {
     expect(defaultPolicy.notFiledReasons.map((r) => r.code)).toEqual(
       expect.arrayContaining(['personalMatter', 'underLitigation', 'noConcreteSuggestion', 'outOfScope']),
     );
-    expect(defaultPolicy.flags).toEqual({ consultBeforeReply: true });
+    expect(defaultPolicy.flags).toEqual({ consultBeforeReply: true, committeeChecksReplies: 'keyProposals' });
   });
 
   it('runs follow-up kinds on the follow-up clocks', () => {
@@ -121,6 +123,26 @@ describe('defaultPolicy', () => {
       lettersPerQuarter: 1,
       quarterReminderWorkingDays: 10,
     });
+  });
+});
+
+describe('reviewed replies (domain.md §2.5)', () => {
+  it('fill in the review clocks and the committee-check flag in a policy stored before them', () => {
+    const older = edited((doc) => {
+      delete (doc.clocks as Partial<Policy['clocks']>).replySignOff;
+      delete (doc.clocks as Partial<Policy['clocks']>).replyCheck;
+      delete (doc.flags as Partial<Policy['flags']>).committeeChecksReplies;
+    });
+    expect(parsePolicy(older)).toEqual({ ok: true, policy: defaultPolicy });
+  });
+
+  it("keep an office's own review clocks and refuse an unknown check rule", () => {
+    const own = edited((doc) => (doc.clocks.replyCheck = { ...doc.clocks.replyCheck, limit: wd(2) }));
+    const parsed = parsePolicy(own);
+    expect(parsed.ok && parsed.policy.clocks.replyCheck.limit).toEqual(wd(2));
+    expect(pathsOf(edited((doc) => (doc.flags.committeeChecksReplies = 'sometimes' as never)))).toEqual([
+      'flags.committeeChecksReplies',
+    ]);
   });
 });
 
