@@ -100,6 +100,20 @@ export const actionSchemas = {
     commitments: text(10_000).optional(),
     targetDate: isoDateSchema.optional(),
   }),
+  /** A liaison's draft of the unit's reply (domain.md §2.5): it goes to the unit leader to sign off. */
+  draftReply: z.object({
+    unitId: id,
+    resultClass: z.string().min(1),
+    text: text(50_000),
+    commitments: text(10_000).optional(),
+    targetDate: isoDateSchema.optional(),
+    /** Attachments already uploaded on the proposal (purpose `reply`) that go with the reply. */
+    attachmentIds: z.array(id).max(20).optional(),
+  }),
+  /** The unit leader signs the draft off (on to the committee's check, or released) or returns it. */
+  signOffReply: z.object({ unitId: id, approve: z.boolean(), reason: text(500).optional() }),
+  /** The committee's check before release: approve releases it, else it returns to the unit with a reason. */
+  checkReply: z.object({ unitId: id, approve: z.boolean(), reason: text(500).optional() }),
   reclassify: z.object({ unitId: id, resultClass: z.string().min(1), reason: text(500) }),
   feedback: z.object({
     /** The unit whose reply is rated; needed only while several units' replies await ratings. */
@@ -147,6 +161,9 @@ export const actionLabels: Record<ActionName, string> = {
   requestExtension: '申请延期',
   ruleExtension: '审核延期申请',
   reply: '书面答复',
+  draftReply: '起草答复',
+  signOffReply: '审签答复',
+  checkReply: '审核答复',
   reclassify: '调整答复类别',
   feedback: '征询意见反馈',
   ruleFeedback: '不满意件处理',
@@ -172,6 +189,9 @@ export const actionRoles: Record<ActionName, readonly Role[]> = {
   requestExtension: ['unit', 'unitLeader'],
   ruleExtension: ['committee'],
   reply: ['unitLeader'],
+  draftReply: ['unit', 'unitLeader'],
+  signOffReply: ['unitLeader'],
+  checkReply: ['committee'],
   reclassify: ['committee'],
   feedback: ['member', 'organization'],
   ruleFeedback: ['committee'],
@@ -203,6 +223,10 @@ export const clockIds = {
   contact: (unitId: string) => `contact:${unitId}`,
   coHandlerOpinion: (unitId: string) => `coHandlerOpinion:${unitId}`,
   reply: (unitId: string) => `reply:${unitId}`,
+  /** The unit leader's sign-off of a draft (or the unit's revision after the committee returned it). */
+  replySignOff: (unitId: string) => `replySignOff:${unitId}`,
+  /** The committee's check of a signed-off reply before release. */
+  replyCheck: (unitId: string) => `replyCheck:${unitId}`,
   /** Per unit where each unit's reply is rated on its own; the whole proposal's otherwise. */
   feedback: (proposerId: string, unitId?: string) =>
     unitId ? `feedback:${unitId}:${proposerId}` : `feedback:${proposerId}`,
@@ -236,6 +260,9 @@ const statusRules: Partial<Record<ActionName, readonly ProposalStatus[]>> = {
   requestExtension: handlingPhase,
   ruleExtension: handlingPhase,
   reply: handlingPhase,
+  draftReply: handlingPhase,
+  signOffReply: handlingPhase,
+  checkReply: handlingPhase,
   reclassify: [...handlingPhase, 'closed'],
   feedback: handlingPhase,
   ruleFeedback: handlingPhase,
@@ -344,7 +371,28 @@ function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleCo
         : refuse('noExtensionRequest', '该单位没有待审核的延期申请');
     }
     case 'reply':
+    case 'draftReply': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (a?.draft?.status === 'signedOff' && a.draft.round === roundOf(state, a))
+        return refuse('awaitingCheck', '答复已签发，正在委员会审核');
       return replyRefusal(state, action.args.unitId, action.args.resultClass, ctx);
+    }
+    case 'signOffReply': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a) return notAssigned();
+      if (currentReply(a)?.round === roundOf(state, a)) return refuse('alreadyReplied', '本轮已答复');
+      if (a.draft?.status === 'signedOff') return refuse('awaitingCheck', '答复已签发，正在委员会审核');
+      if (a.draft?.status !== 'drafted') return refuse('noDraft', '没有待审签的答复稿');
+      if (!action.args.approve) return action.args.reason ? null : reasonRequired();
+      return replyRefusal(state, a.unitId, a.draft.resultClass, ctx);
+    }
+    case 'checkReply': {
+      const a = assignmentOf(state, action.args.unitId);
+      if (!a) return notAssigned();
+      if (currentReply(a)?.round === roundOf(state, a)) return refuse('alreadyReplied', '本轮已答复');
+      if (a.draft?.status !== 'signedOff') return refuse('noCheckDue', '该单位没有待审核的答复');
+      return action.args.approve || action.args.reason ? null : reasonRequired();
+    }
     case 'reclassify': {
       const a = assignmentOf(state, action.args.unitId);
       if (!a || !currentReply(a)) return refuse('noReply', '该单位尚未答复');
@@ -380,6 +428,7 @@ function actionRefusal(state: ProposalState, action: ProposalAction, ctx: RuleCo
 }
 
 const notAssigned = () => refuse('notAssigned', '本单位未承办该提案');
+const reasonRequired = () => refuse('reasonRequired', '退回答复须说明理由');
 
 /**
  * The feedback group an action on a rated reply means: the named unit's, or the only one at `stage`
@@ -504,6 +553,10 @@ function probeAction(
     requestExtension: { unitId, until: assignmentOf(state, unitId)?.capDue ?? '', reason: '?' },
     ruleExtension: { unitId: pending((a) => Boolean(a.extension && !a.extension.ruling)), approve: false },
     reply: { unitId, resultClass: policy.resultClassScheme[0].code },
+    draftReply: { unitId, resultClass: policy.resultClassScheme[0].code },
+    // Returning needs no more than a draft awaiting the step (a reason is asked for by the form).
+    signOffReply: { unitId, approve: false, reason: '?' },
+    checkReply: { unitId: pending((a) => a.draft?.status === 'signedOff'), approve: true },
     reclassify: {
       unitId: replyingAssignments(state).find((a) => currentReply(a))?.unitId,
       resultClass: policy.resultClassScheme[0].code,

@@ -110,14 +110,63 @@ export interface Reply {
   commitments?: string;
   targetDate?: string;
   signedOffBy: string;
+  /** When it was released to the proposers (the leader's reply, or the committee's check). */
   at: number;
   round: number;
-  /** Replied by the (approved) deadline: 按期办复. */
+  /**
+   * Replied by the (approved) deadline: 按期办复. Measured when the unit leader signed it off — the
+   * committee's check before release never makes a unit late (domain.md §2.5).
+   */
   onTime: boolean;
+  /** Reviewed replies: who drafted it, when the leader signed it off, who checked it for the committee. */
+  draftedBy?: string;
+  signedOffAt?: number;
+  checkedBy?: string;
+  /** Ids of the proposal's attachments (purpose `reply`) that go with it. */
+  attachmentIds?: string[];
   /** The reply clock's deadline when it was given (absent in replies recorded before it was kept). */
   due?: string;
   /** Committee changes of its result class, oldest first; `resultClass` is the current one. */
   reclassifications?: { from: string; to: string; reason: string; by: string; at: number }[];
+}
+
+/** Where a reply under review stands (domain.md §2.5). */
+export type ReplyDraftStatus = 'drafted' | 'signedOff' | 'returned';
+export const replyDraftStatusLabels: Record<ReplyDraftStatus, string> = {
+  drafted: '待负责人签发',
+  signedOff: '待委员会审核',
+  returned: '已退回修改',
+};
+/** The review steps that may return a draft: the unit leader's sign-off, the committee's check. */
+export type ReplyReviewStep = 'signOff' | 'check';
+export const replyReviewStepLabels: Record<ReplyReviewStep, string> = {
+  signOff: '负责人审签',
+  check: '委员会审核',
+};
+
+/**
+ * A reply on its way to the proposers: drafted by a liaison (or written and signed off by the unit
+ * leader at once), signed off, checked by the committee where the policy says so. Only its release
+ * appends it to the assignment's `replies`; proposers never see it before.
+ */
+export interface ReplyDraft {
+  resultClass: string;
+  text: string;
+  commitments?: string;
+  targetDate?: string;
+  attachmentIds?: string[];
+  /** The handling round it answers. */
+  round: number;
+  by: string;
+  at: number;
+  status: ReplyDraftStatus;
+  signedOffBy?: string;
+  signedOffAt?: number;
+  /** 按期 as measured at the round's first sign-off, and the reply clock's deadline then. */
+  onTime?: boolean;
+  due?: string;
+  /** Every return, oldest first: by the leader (to the liaison) or by the committee (to the unit). */
+  returns: { step: ReplyReviewStep; by: string; at: number; reason?: string }[];
 }
 
 export interface ExtensionRequest {
@@ -153,6 +202,8 @@ export interface Assignment {
   replies?: Reply[];
   /** The single latest reply of states recorded before every round was kept. */
   reply?: Reply;
+  /** The reply under review, until it is released (domain.md §2.5). */
+  draft?: ReplyDraft;
   /**
    * Where the unit's reply stands with the proposers, for units that owe one (lead, parallel): each
    * unit's reply is rated, ruled on and re-handled on its own (domain.md §2.5). Absent in states

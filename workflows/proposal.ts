@@ -29,6 +29,7 @@ import {
   groupReplied,
   isFinal,
   refusal,
+  type ActionArgs,
   type ProposalAction,
   type RuleContext,
 } from '../domain/proposal-actions';
@@ -56,10 +57,12 @@ import {
   type ProposalState,
   type ProposalStatus,
   type Reply,
+  type ReplyDraft,
   type UnitRole,
   unitRoleLabels,
 } from '../domain/proposal';
 import { plenaryReplyLimit } from '../domain/deadline';
+import { committeeChecksReply } from '../domain/reply-review';
 import { addDays, dateOf, type TimeLimit } from '../domain/time';
 import { AppliedUpdates, setActHandler } from './applied-updates';
 import { Clocks, type ClockContext, type ClockTable } from './clocks';
@@ -433,6 +436,21 @@ class ProposalRun {
 
     reply: async ({ args, by }) => {
       const a = this.unit(args.unitId);
+      // Reviewed replies (domain.md §2.5): where the committee checks replies, the leader's reply is
+      // signed off, not released. Added after the first release: `patched` keeps runs whose key proposal
+      // replied before this change releasing as they ran; asked only where a check applies, so every
+      // other reply records exactly what it did before.
+      if (this.checksReply() && patched('reviewed-replies')) {
+        const { unitId: _unit, ...fields } = args; // eslint-disable-line @typescript-eslint/no-unused-vars
+        this.draft(a, fields, by);
+        await this.signOff(a, by);
+        return;
+      }
+      if (a.draft) {
+        // A draft the leader replaced by writing the reply at once (only runs with reviewed replies).
+        delete a.draft;
+        await this.clocks.stop(clockIds.replySignOff(a.unitId), 'met');
+      }
       const replyClock = clockIds.reply(a.unitId);
       const reply: Reply = {
         ...args,
@@ -442,23 +460,63 @@ class ProposalRun {
         onTime: !this.clocks.isOverdue(replyClock),
       };
       const due = this.clocks.table[replyClock]?.plan.deadline.due;
-      replyLog(a).push(due ? { ...reply, due } : reply);
-      a.status = 'replied';
-      await this.clocks.stop(replyClock, 'met');
-      await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
-      // A replied unit can no longer ask to be relieved of it. Added after the first release:
-      // `patched` keeps runs that replied before this change replaying as they ran.
-      if (patched('close-return-window-on-reply')) {
-        await this.clocks.stop(clockIds.returnWindow(a.unitId), 'cancelled');
-      }
-      await this.record('replied', `书面答复（${this.classLabel(args.resultClass)}）`, by, {
+      await this.release(a, due ? { ...reply, due } : reply, by, 'replied');
+    },
+
+    draftReply: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      const { unitId: _unit, ...fields } = args; // eslint-disable-line @typescript-eslint/no-unused-vars
+      const draft = this.draft(a, fields, by);
+      await this.record(
+        'replyDrafted',
+        `答复稿已起草（${this.classLabel(draft.resultClass)}），待负责人审签`,
+        by,
+        {
+          unitId: a.unitId,
+          resultClass: draft.resultClass,
+          round: draft.round,
+        },
+      );
+      if (!this.clocks.isRunning(clockIds.replySignOff(a.unitId)))
+        await this.clocks.start(clockIds.replySignOff(a.unitId), 'replySignOff', {
+          responsible: { unitId: a.unitId },
+        });
+    },
+
+    signOffReply: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      if (args.approve) return this.signOff(a, by);
+      const draft = a.draft!;
+      draft.status = 'returned';
+      draft.returns.push({ step: 'signOff', by, at: Date.now(), reason: args.reason });
+      await this.record('replyReturned', `负责人退回答复稿：${args.reason}`, by, {
         unitId: a.unitId,
-        resultClass: args.resultClass,
-        round: reply.round,
+        step: 'signOff',
+        reason: args.reason,
+        round: draft.round,
       });
-      await this.openCommitment(a);
-      const group = groupOf(this.state, a.unitId)!;
-      if (groupReplied(this.state, group)) await this.startFeedbackRound(group);
+      // Before the first sign-off the liaison works on the reply clock; a revision the committee asked
+      // for stays on the sign-off clock until the leader signs it off.
+      if (this.clocks.isRunning(clockIds.reply(a.unitId)))
+        await this.clocks.stop(clockIds.replySignOff(a.unitId), 'cancelled');
+    },
+
+    checkReply: async ({ args, by }) => {
+      const a = this.unit(args.unitId);
+      await this.clocks.stop(clockIds.replyCheck(a.unitId), 'met');
+      if (args.approve) return this.releaseDraft(a, by, by);
+      const draft = a.draft!;
+      draft.status = 'returned';
+      draft.returns.push({ step: 'check', by, at: Date.now(), reason: args.reason });
+      await this.record('replyReturned', `委员会审核退回答复：${args.reason}`, by, {
+        unitId: a.unitId,
+        step: 'check',
+        reason: args.reason,
+        round: draft.round,
+      });
+      await this.clocks.start(clockIds.replySignOff(a.unitId), 'replySignOff', {
+        responsible: { unitId: a.unitId },
+      });
     },
 
     reclassify: async ({ args, by }) => {
@@ -592,8 +650,125 @@ class ProposalRun {
     if (clock.plan.deadline.due > cap) await this.clocks.reschedule(id, { unit: 'fixedDate', date: cap });
   }
 
+  /** Whether the committee checks this proposal's replies before release (domain/reply-review.ts). */
+  private checksReply() {
+    return committeeChecksReply(this.input.policy, Boolean(this.state.key));
+  }
+
+  /**
+   * The unit's draft for its current round, replacing an earlier one; within a round it keeps what the
+   * first sign-off measured (按期, the deadline) and the returns so far.
+   */
+  private draft(a: Assignment, fields: ReplyFields, by: string): ReplyDraft {
+    const round = roundOf(this.state, a);
+    const earlier = a.draft?.round === round ? a.draft : undefined;
+    a.draft = {
+      ...fields,
+      round,
+      by,
+      at: Date.now(),
+      status: 'drafted',
+      returns: earlier?.returns ?? [],
+      ...(earlier?.onTime !== undefined ? { onTime: earlier.onTime } : {}),
+      ...(earlier?.due ? { due: earlier.due } : {}),
+    };
+    return a.draft;
+  }
+
+  /**
+   * The unit leader signs the draft off: the unit's time ends here — the reply clock is met and 按期 is
+   * measured now (at the round's first sign-off) — then the committee checks it or it is released.
+   */
+  private async signOff(a: Assignment, by: string) {
+    const draft = a.draft!;
+    const replyClock = clockIds.reply(a.unitId);
+    draft.status = 'signedOff';
+    draft.signedOffBy = by;
+    draft.signedOffAt = Date.now();
+    if (draft.onTime === undefined) {
+      draft.onTime = !this.clocks.isOverdue(replyClock);
+      const due = this.clocks.table[replyClock]?.plan.deadline.due;
+      if (due) draft.due = due;
+    }
+    await this.clocks.stop(replyClock, 'met');
+    await this.clocks.stop(clockIds.replySignOff(a.unitId), 'met');
+    if (!this.checksReply()) return this.releaseDraft(a, by);
+    await this.record(
+      'replySignedOff',
+      `答复已签发（${this.classLabel(draft.resultClass)}），待委员会审核`,
+      by,
+      {
+        unitId: a.unitId,
+        resultClass: draft.resultClass,
+        round: draft.round,
+      },
+    );
+    await this.clocks.start(clockIds.replyCheck(a.unitId), 'replyCheck', { responsible: committee });
+  }
+
+  /** The reviewed draft becomes the unit's reply and reaches the proposers. */
+  private releaseDraft(a: Assignment, by: string, checkedBy?: string) {
+    const draft = a.draft!;
+    delete a.draft;
+    const reply: Reply & { unitId: string } = {
+      unitId: a.unitId,
+      resultClass: draft.resultClass,
+      text: draft.text,
+      ...(draft.commitments ? { commitments: draft.commitments } : {}),
+      ...(draft.targetDate ? { targetDate: draft.targetDate } : {}),
+      ...(draft.attachmentIds?.length ? { attachmentIds: draft.attachmentIds } : {}),
+      signedOffBy: draft.signedOffBy!,
+      at: Date.now(),
+      round: draft.round,
+      onTime: draft.onTime ?? true,
+      ...(draft.due ? { due: draft.due } : {}),
+      draftedBy: draft.by,
+      signedOffAt: draft.signedOffAt,
+      ...(checkedBy ? { checkedBy } : {}),
+    };
+    return this.release(a, reply, by, 'replyReleased');
+  }
+
+  /**
+   * A reply reaches the proposers: it joins the record, the unit's clocks for it end, a class-B reply
+   * opens its commitment, and the unit's feedback round starts once its group has replied. `replied` is
+   * the leader's direct reply as it has always been recorded; `replyReleased` a reviewed one.
+   */
+  private async release(a: Assignment, reply: Reply, by: string, kind: 'replied' | 'replyReleased') {
+    replyLog(a).push(reply);
+    a.status = 'replied';
+    await this.clocks.stop(clockIds.reply(a.unitId), 'met');
+    await this.clocks.stop(clockIds.contact(a.unitId), 'cancelled');
+    // A replied unit can no longer ask to be relieved of it. Added after the first release:
+    // `patched` keeps runs that replied before this change replaying as they ran.
+    if (patched('close-return-window-on-reply')) {
+      await this.clocks.stop(clockIds.returnWindow(a.unitId), 'cancelled');
+    }
+    const label =
+      kind === 'replied'
+        ? `书面答复（${this.classLabel(reply.resultClass)}）`
+        : `书面答复已发出（${this.classLabel(reply.resultClass)}）`;
+    await this.record(kind, label, by, {
+      unitId: a.unitId,
+      resultClass: reply.resultClass,
+      round: reply.round,
+    });
+    await this.openCommitment(a);
+    const group = groupOf(this.state, a.unitId)!;
+    if (groupReplied(this.state, group)) await this.startFeedbackRound(group);
+  }
+
   private async cancelUnitClocks(unitId: string) {
-    for (const code of ['signFor', 'returnWindow', 'contact', 'coHandlerOpinion', 'reply'] as const) {
+    const codes = [
+      'signFor',
+      'returnWindow',
+      'contact',
+      'coHandlerOpinion',
+      'reply',
+      'replySignOff',
+      'replyCheck',
+    ] as const;
+    for (const code of codes) {
       await this.clocks.stop(clockIds[code](unitId), 'cancelled');
     }
   }
@@ -797,6 +972,9 @@ class ProposalRun {
 }
 
 const committee = { role: 'committee' as const }; // the committee office as a whole
+
+/** What a reply says, as the unit writes it. */
+type ReplyFields = Omit<ActionArgs<'draftReply'>, 'unitId'>;
 
 /** The assignment's reply log, moving a reply recorded in the older single-reply shape into it. */
 function replyLog(a: Assignment): Reply[] {

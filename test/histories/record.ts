@@ -139,6 +139,75 @@ async function proposalParallelUnits(): Promise<History> {
   }
 }
 
+/**
+ * A key proposal replied by its unit leader in one step, recorded before replies were reviewed: replayed,
+ * it must release the reply directly (no committee check: patch `reviewed-replies` absent).
+ */
+async function proposalKeyReply(): Promise<History> {
+  const h = new ProposalHarness();
+  await h.setUp();
+  try {
+    await h.travelTo('2026-12-28T10:00:00+08:00');
+    const handle = await h.start();
+    await h.act(handle, 'review', { decision: 'file' }, people.committee);
+    await h.act(handle, 'markKey', { leaderId: people.leader }, people.committee);
+    const units = { leadUnitId: 'unit-housing', coHandlerUnitIds: [], parallelUnitIds: [] };
+    await h.act(handle, 'assign', units, people.committee);
+    await h.act(handle, 'signFor', { unitId: 'unit-housing' }, people.housing);
+    await h.act(handle, 'recordContact', { unitId: 'unit-housing', method: 'phone' }, people.housing);
+    const reply = { unitId: 'unit-housing', resultClass: 'B', text: '列入计划', commitments: '年内完成' };
+    await h.act(handle, 'reply', reply, people.housingLeader);
+    await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
+    await handle.result();
+    return await handle.fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
+/**
+ * Reviewed replies (patch `reviewed-replies`): on a key proposal a liaison drafts, the leader returns it,
+ * the revised draft is signed off, the committee returns it with a reason, the unit revises it, the
+ * leader's one-step reply is checked and released, and the proposer rates it.
+ */
+async function proposalReplyReview(): Promise<History> {
+  const h = new ProposalHarness();
+  await h.setUp();
+  try {
+    await h.travelTo('2026-12-28T10:00:00+08:00');
+    const handle = await h.start();
+    const unitId = 'unit-housing';
+    await h.act(handle, 'review', { decision: 'file' }, people.committee);
+    await h.act(handle, 'markKey', { leaderId: people.leader }, people.committee);
+    await h.act(
+      handle,
+      'assign',
+      { leadUnitId: unitId, coHandlerUnitIds: [], parallelUnitIds: [] },
+      people.committee,
+    );
+    await h.act(handle, 'signFor', { unitId }, people.housing);
+    await h.act(handle, 'recordContact', { unitId, method: 'phone' }, people.housing);
+    await h.act(handle, 'draftReply', { unitId, resultClass: 'A', text: '初稿' }, people.housing);
+    await h.act(handle, 'signOffReply', { unitId, approve: false, reason: '请补充' }, people.housingLeader);
+    await h.act(handle, 'draftReply', { unitId, resultClass: 'A', text: '已解决' }, people.housing);
+    await h.act(handle, 'signOffReply', { unitId, approve: true }, people.housingLeader);
+    await h.travelTo('2027-01-11T10:00:00+08:00'); // the check clock's reminders on the way
+    await h.act(handle, 'checkReply', { unitId, approve: false, reason: '措施不具体' }, people.committee);
+    await h.act(
+      handle,
+      'reply',
+      { unitId, resultClass: 'A', text: '已解决，措施如下' },
+      people.housingLeader,
+    );
+    await h.act(handle, 'checkReply', { unitId, approve: true }, people.committee);
+    await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
+    await handle.result();
+    return await handle.fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
 /** Runs `drive` on the time-skipping server with the supervision test activities. */
 async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
   const env = await createTimeSkippingEnv();
@@ -307,6 +376,8 @@ const recordings: Record<string, Recording> = {
   'proposal-merge': proposalMerge,
   'proposal-plenary-capped': proposalPlenaryCapped,
   'proposal-parallel-units': proposalParallelUnits,
+  'proposal-key-reply': proposalKeyReply,
+  'proposal-reply-review': proposalReplyReview,
   'follow-up-letter': followUpLetter,
   'posting-term': postingTerm,
   'held-reminder-drill': heldReminder('drill'),
