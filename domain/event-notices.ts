@@ -27,6 +27,8 @@ export const eventCodes = [
   'assigned',
   'returnRuled',
   'replyReleased',
+  'replyAwaitsSignOff',
+  'replyReturned',
   'rehandling',
   'letterDelivered',
   'evaluated',
@@ -41,15 +43,18 @@ export const eventLabels: Record<EventCode, string> = {
   assigned: '交办通知',
   returnRuled: '退回申请处理结果',
   replyReleased: '答复已送达，请评价',
+  replyAwaitsSignOff: '答复稿待审签',
+  replyReturned: '答复退回修改',
   rehandling: '重新办理通知',
   letterDelivered: '建议书送达通知',
   evaluated: '评价结果通知',
 };
 
 /**
- * The timeline entry kinds of a proposal that are told, and as which event. A reply is told when it
- * is released: `replyReleased` once replies are reviewed before release; until then the unit's reply
- * (`replied`) is the release. When `replied` becomes the draft, drop its line.
+ * The timeline entry kinds of a proposal that are told, and as which event. A reply is told once, when
+ * it is released: the leader's direct reply (`replied`) or a reviewed one (`replyReleased`, domain.md
+ * §2.5) — a run records exactly one of the two per reply. A draft tells the unit leader it awaits
+ * sign-off; a returned reply tells the unit.
  */
 export const proposalEvents: Readonly<Record<string, EventCode>> = {
   filed: 'filed',
@@ -61,6 +66,8 @@ export const proposalEvents: Readonly<Record<string, EventCode>> = {
   returnRejected: 'returnRuled',
   replyReleased: 'replyReleased',
   replied: 'replyReleased',
+  replyDrafted: 'replyAwaitsSignOff',
+  replyReturned: 'replyReturned',
   rehandlingOrdered: 'rehandling',
   feedback: 'evaluated',
 };
@@ -230,6 +237,29 @@ function proposalParts(event: EventCode, state: ProposalState, entry: EventEntry
         `${unit(data.unitId)}对${name}的书面答复已送达${resultClass ? `（${resultClass}）` : ''}。`,
         `请查看答复并在期限内评价（${scale}）。`,
       );
+    }
+    case 'replyAwaitsSignOff': {
+      const resultClass = labelOf(ctx.policy.resultClassScheme, data.resultClass);
+      return [
+        {
+          part: String(data.unitId),
+          to: { unitId: String(data.unitId) },
+          audiences: ['unitLeader'],
+          name,
+          lines: [
+            `${unit(data.unitId)}关于${name}的答复稿已起草${resultClass ? `（${resultClass}）` : ''}，待您审签。`,
+            '请审签后发出，或说明理由退回修改。',
+          ],
+        },
+      ];
+    }
+    case 'replyReturned': {
+      const by = data.step === 'check' ? '委员会审核' : '单位负责人审签';
+      return toUnits([String(data.unitId)], () => [
+        `${unit(data.unitId)}关于${name}的答复经${by}退回修改。`,
+        ...(text(data.reason) ? [`理由：${text(data.reason)}`] : []),
+        '请修改后重新报负责人审签。',
+      ]);
     }
     case 'rehandling':
       // Every unit that owes a reply; only the entry's unit once re-handling is ordered per unit.

@@ -154,7 +154,7 @@ describe('proposal events', () => {
     ]);
   });
 
-  it('答复已送达，请评价 goes to each proposer, on a released reply and (for now) on a reply', () => {
+  it('答复已送达，请评价 goes to each proposer, on a reviewed reply released and on a direct reply', () => {
     for (const kind of ['replyReleased', 'replied']) {
       const [notice] = eventNotices(state(), entry(kind, { unitId: 'unit-housing', resultClass: 'B' }), ctx);
       expect(notice).toMatchObject({
@@ -168,6 +168,38 @@ describe('proposal events', () => {
         '请查看答复并在期限内评价（满意、基本满意、不满意）。',
       ]);
     }
+  });
+
+  it('a draft awaiting sign-off tells the unit leader; a returned reply tells the unit, with the reason', () => {
+    const [draft] = eventNotices(
+      state(),
+      entry('replyDrafted', { unitId: 'unit-housing', resultClass: 'A' }),
+      ctx,
+    );
+    expect(draft).toMatchObject({
+      event: 'replyAwaitsSignOff',
+      to: { unitId: 'unit-housing' },
+      audiences: ['unitLeader'],
+      key: 'event:2026-0012:r7:replyDrafted#unit-housing',
+    });
+    expect(draft.lines[0]).toBe(
+      '市住房和城乡建设局关于提案 2026-0012《关于便民停车的建议》的答复稿已起草（解决或采纳），待您审签。',
+    );
+    const returned = eventNotices(
+      state(),
+      entry('replyReturned', { unitId: 'unit-housing', step: 'check', reason: '措施不具体' }),
+      ctx,
+    );
+    expect(returned).toMatchObject([
+      { event: 'replyReturned', to: { unitId: 'unit-housing' }, audiences: unitAudiences },
+    ]);
+    expect(returned[0].lines).toEqual([
+      '市住房和城乡建设局关于提案 2026-0012《关于便民停车的建议》的答复经委员会审核退回修改。',
+      '理由：措施不具体',
+      '请修改后重新报负责人审签。',
+    ]);
+    // Signed off and awaiting the committee: nothing for the proposers yet.
+    expect(eventNotices(state(), entry('replySignedOff', { unitId: 'unit-housing' }), ctx)).toEqual([]);
   });
 
   it('重新办理 goes to every unit that owes a reply (not a co-handler, not a unit re-assigned away)', () => {
