@@ -235,6 +235,19 @@ const table: Record<string, Row> = {
     },
     unitAction({ resultClass: 'A', text: '矩阵测试' }),
   ),
+  'POST /api/proposals/{id}/actions/draftReply': unitAct({ resultClass: 'A', text: '矩阵测试' }),
+  'POST /api/proposals/{id}/actions/signOffReply': proposalAction(
+    {
+      own: /*              */ '403 403 403 403 403 ok  403 403 403 403',
+      other: /*            */ '403 403 403 403 403 404 403 403 403 403',
+    },
+    unitAction({ approve: false, reason: '矩阵测试' }),
+  ),
+  'POST /api/proposals/{id}/actions/checkReply': committeeAction(() => ({
+    unitId: 'unit-housing',
+    approve: false,
+    reason: '矩阵测试',
+  })),
   'POST /api/proposals/{id}/actions/recordConsultation': proposalAction(
     { own: leaderOrCommittee, other: leaderOrCommittee },
     () => ({ record: '矩阵测试' }),

@@ -147,6 +147,26 @@ export const proposalForms = {
       ],
     },
   ],
+  draftReply: [
+    {
+      fields: [
+        ownUnit,
+        select('resultClass', '答复类别', 'resultClasses'),
+        textarea('text', '答复正文'),
+        textarea('commitments', '承诺事项（列入计划拟解决时填写）', optional),
+        date('targetDate', '计划完成日期', optional),
+        list('attachmentIds', '随答复的附件（附件编号，以逗号分隔）', optional),
+      ],
+    },
+  ],
+  signOffReply: [
+    { label: '签发', fixed: { approve: true }, fields: [ownUnit] },
+    { label: '退回修改', fixed: { approve: false }, fields: [ownUnit, textarea('reason', '退回理由')] },
+  ],
+  checkReply: [
+    { label: '审核通过并发出', fixed: { approve: true }, fields: [ruledUnit] },
+    { label: '退回承办单位', fixed: { approve: false }, fields: [ruledUnit, textarea('reason', '退回理由')] },
+  ],
   reclassify: [
     {
       fields: [

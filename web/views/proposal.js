@@ -62,9 +62,33 @@ const replyCard = (a, r) =>
     ),
   );
 
+/** A reply under review (domain.md §2.5): the detail carries it only for the unit and committee staff. */
+const draftCard = (a, d) =>
+  h(
+    'article',
+    { class: 'card' },
+    h('h3', {}, a.unitName, '的答复稿（', d.resultClassLabel, '） ', badge(d.statusLabel, 'soon')),
+    h(
+      'p',
+      { class: 'muted' },
+      formatTime(d.at),
+      ' 起草：',
+      d.by,
+      d.signedOffBy ? ['，签发：', d.signedOffBy, ' ', formatTime(d.signedOffAt)] : '',
+    ),
+    prose(d.text),
+    d.commitments && [h('h4', {}, '承诺事项'), prose(d.commitments)],
+    d.targetDate && h('p', {}, '计划完成：', d.targetDate),
+    d.attachmentIds?.length ? h('p', {}, '附件：', d.attachmentIds.join('、')) : null,
+    d.returns.map((r) =>
+      h('p', { class: 'muted' }, `${r.stepLabel}退回（${formatTime(r.at)}，${r.by}）：${r.reason ?? ''}`),
+    ),
+  );
+
 const replies = (p) =>
   p.assignments.flatMap((a) => [
     ...a.replies.map((r) => replyCard(a, r)),
+    a.draft ? draftCard(a, a.draft) : null,
     a.followUpId ? h('p', {}, a.unitName, ' 落实跟踪：', itemLink(a.followUpId)) : null,
     a.opinion
       ? h(

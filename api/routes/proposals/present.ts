@@ -14,13 +14,15 @@ import {
   proposalTypeLabels,
   proposalWorkflowId,
   repliesOf,
+  replyDraftStatusLabels,
+  replyReviewStepLabels,
   roundOf,
   stageOf,
   unitRoleLabels,
   type Assignment,
   type ProposalState,
 } from '../../../domain/proposal';
-import type { Caller } from '../../../domain/roles';
+import { belongsToUnit, seesEverything, type Caller } from '../../../domain/roles';
 import { highestEscalation } from '../../../domain/statistics';
 import { toIso } from '../../../domain/time';
 import { directory } from '../../../store/directory';
@@ -34,11 +36,32 @@ export const actionPath = (id: string, name: ActionName) => `/api/proposals/${id
 const labelOf = (list: { code: string; label: string }[], code?: string) =>
   code === undefined ? undefined : (list.find((entry) => entry.code === code)?.label ?? code);
 
+/**
+ * Who may read a unit's reply before it is released (domain.md §2.5): the unit's own people and
+ * body-wide staff — never the proposers. No caller (a filing's answer): nobody.
+ */
+export const seesDraftOf = (caller: Caller | undefined, unitId: string) =>
+  caller !== undefined && (seesEverything(caller) || belongsToUnit(caller, unitId));
+
+/** Timeline entries of a reply's review, shown only to those who may read its draft. */
+const reviewEntryKinds = ['replyDrafted', 'replySignedOff', 'replyReturned'];
+
+function presentDraft(a: Assignment, policy: Policy) {
+  const draft = a.draft!;
+  return {
+    ...draft,
+    statusLabel: replyDraftStatusLabels[draft.status],
+    resultClassLabel: labelOf(policy.resultClassScheme, draft.resultClass),
+    returns: draft.returns.map((r) => ({ ...r, stepLabel: replyReviewStepLabels[r.step] })),
+  };
+}
+
 function presentAssignment(
   state: ProposalState,
   a: Assignment,
   policy: Policy,
   unitNames: Map<string, string>,
+  caller: Caller | undefined,
 ) {
   const classLabel = (code: string) => labelOf(policy.resultClassScheme, code);
   const replies = repliesOf(a).map((r) => ({ ...r, resultClassLabel: classLabel(r.resultClass) }));
@@ -46,9 +69,12 @@ function presentAssignment(
   const rest: Partial<Assignment> = { ...a };
   delete rest.contact;
   delete rest.reply;
+  delete rest.draft;
+  const draft = a.draft && seesDraftOf(caller, a.unitId) ? { draft: presentDraft(a, policy) } : {};
   const stage = a.role === 'coHandler' ? undefined : stageOf(state, a);
   return {
-    ...(rest as Omit<Assignment, 'contact' | 'reply'>),
+    ...(rest as Omit<Assignment, 'contact' | 'reply' | 'draft'>),
+    ...draft,
     unitName: unitNames.get(a.unitId) ?? a.unitId,
     roleLabel: unitRoleLabels[a.role],
     statusLabel: assignmentStatusLabels[a.status],
@@ -64,7 +90,13 @@ function presentAssignment(
   };
 }
 
-export function presentState(state: ProposalState, policy: Policy, unitNames: Map<string, string>) {
+/** The state as `caller` reads it: a unit's draft reply only for its people and body-wide staff. */
+export function presentState(
+  state: ProposalState,
+  policy: Policy,
+  unitNames: Map<string, string>,
+  caller?: Caller,
+) {
   return {
     ...state,
     workflowId: proposalWorkflowId(state.proposalId),
@@ -77,7 +109,7 @@ export function presentState(state: ProposalState, policy: Policy, unitNames: Ma
     listedCoSignerIds: listedCoSigners(state),
     /** Invited co-signers still to answer, while the co-signing window is open. */
     pendingCoSignerIds: pendingCoSigners(state),
-    assignments: state.assignments.map((a) => presentAssignment(state, a, policy, unitNames)),
+    assignments: state.assignments.map((a) => presentAssignment(state, a, policy, unitNames, caller)),
     feedback: state.feedback.map((f) => ({ ...f, ratingLabel: labelOf(policy.satisfactionScale, f.rating) })),
   };
 }
@@ -142,10 +174,12 @@ export async function presentDetail(deps: AppDeps, loaded: LoadedProposal, calle
   const actions =
     loaded.live && loaded.clocks ? availableActions(state, caller, { policy, clocks: loaded.clocks }) : [];
   return {
-    proposal: presentState(state, policy, new Map(units.map((u) => [u.id, u.name]))),
+    proposal: presentState(state, policy, new Map(units.map((u) => [u.id, u.name])), caller),
     live: loaded.live,
     deadlines: openClocks(loaded, item.clocks).map(presentClock),
-    timeline: item.timeline.map(presentEntry),
+    timeline: item.timeline
+      .filter((e) => !reviewEntryKinds.includes(e.kind) || seesDraftOf(caller, String(e.data?.unitId)))
+      .map(presentEntry),
     actions: actions.map((name) => actionLink(name, actionLabels[name], actionPath(id, name))),
   };
 }
