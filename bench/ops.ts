@@ -11,7 +11,8 @@
  * Each item is a clock drill (workflows/clock-drill.ts) holding one running clock with the default policy's
  * 2-working-day sign-for limit: a workflow with a plan, a clock row, a timeline entry and open-work rows,
  * started through Temporal at BENCH_OPS_CONCURRENCY (32) at once. Prints figures; asserts nothing.
- * `npx tsx bench/ops.ts` (run it nice'd on a shared machine; 10–20 minutes on 2 cores).
+ * `npx tsx bench/ops.ts` (run it nice'd on a shared machine). Loading dominates: the worker's activities
+ * on FerretDB, 53 minutes for 10,000 on this project's busy 2-core machine; reconcile took 7 more.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
