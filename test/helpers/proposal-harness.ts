@@ -26,14 +26,19 @@ export const people = {
 
 export class ProposalHarness {
   env!: TestWorkflowEnvironment;
-  recorder = recordingActivities();
+  recorder: ReturnType<typeof recordingActivities>;
   private worker!: Worker;
   private taskQueue!: string;
   private running!: Promise<void>;
   private seq = 0;
 
+  /** `record` makes the mock activities: the clock and proposal ones, or a superset (follow-ups too). */
+  constructor(private readonly record: () => ReturnType<typeof recordingActivities> = recordingActivities) {
+    this.recorder = record();
+  }
+
   async setUp() {
-    this.recorder = recordingActivities();
+    this.recorder = this.record();
     this.seq = 0;
     this.env = await createTimeSkippingEnv();
     ({ worker: this.worker, taskQueue: this.taskQueue } = await createTestWorker(
