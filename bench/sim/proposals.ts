@@ -661,6 +661,21 @@ export class ProposalActor {
       );
       return;
     }
+    if (this.state.assignments.find((x) => x.unitId === unit)?.draft?.status === 'signedOff') {
+      // Checked by the committee before release (key proposals, domain.md §2.5): two working days later,
+      // with no draw from the seed so the rest of the year unfolds as it did before replies were reviewed.
+      this.later(this.t.workingDaysAfter(this.world.sim.now, 2), async () => {
+        if (!(await this.act('checkReply', { unitId: unit, approve: true }, this.committee())).ok) return;
+        this.count('reply.checked');
+        this.afterRelease(unit, rng, round, resultClass);
+      });
+      return;
+    }
+    this.afterRelease(unit, rng, round, resultClass);
+  }
+
+  /** A unit's reply reached the proposers: its figures, its commitment's actor, perhaps a reclassification. */
+  private afterRelease(unit: string, rng: Rng, round: number, resultClass: string) {
     const replied = this.view.state.assignments.find((x) => x.unitId === unit && x.status === 'replied');
     const onTime = replied && currentReply(replied)?.onTime;
     this.count(`reply.round${round}.${onTime ? 'onTime' : 'late'}`);
