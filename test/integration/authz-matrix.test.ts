@@ -182,6 +182,7 @@ const table: Record<string, Row> = {
     list: { kind: 'proposal', ids: (res) => res.text.match(/\d{4}-\d{4,6}/g) ?? [] },
   },
   'GET /api/proposals/statistics': { grid: '403 403 ok  ok  ok  ok  403 403 ok  ok ' },
+  'GET /api/proposals/statistics.csv': { grid: '403 403 ok  ok  ok  ok  403 403 ok  ok ' },
   'POST /api/proposals/import': { grid: staffOnly, body: () => '', type: 'text/csv' },
   'POST /api/proposals': { grid: '    ok  ok  ok  403 403 403 403 403 403 403', body: invalid },
   'GET /api/proposals/{id}': {

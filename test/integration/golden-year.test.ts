@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { markCommitmentDone } from '../../activities/follow-ups';
-import { proposalStatistics } from '../../api/routes/proposals/statistics';
+import { parse } from 'csv-parse/sync';
+import { proposalStatistics, statisticsCsv } from '../../api/routes/proposals/statistics';
 import { compareFigures, foldFigures } from '../../bench/sim/fold';
 import type { FollowUpView } from '../../domain/follow-up';
 import { defaultPolicy } from '../../domain/policy';
@@ -126,6 +127,22 @@ test('per proposal (件), the statistics give the hand-worked figures', async ()
   const stats = await proposalStatistics(store, committee, { sessionYear: 2026, groupBy: 'proposerType' });
   expect(stats.totalByProposal).toMatchObject(expectedByProposal);
   expect(stats.groups.find((g) => g.key === 'member')?.byProposal).toMatchObject(expectedByProposal);
+});
+
+test('the statistics CSV gives the same figures, labelled per assignment and per proposal', async () => {
+  const csv = statisticsCsv(
+    await proposalStatistics(store, committee, { sessionYear: 2026, groupBy: 'unit' }),
+  );
+  const rows = parse(csv.replace(/^\ufeff/, '')) as string[][];
+  const [header] = rows;
+  const at = (counted: string, label: string) =>
+    rows.find((r) => r[0] === '合计' && r[1] === counted)![header.indexOf(label)];
+  expect(at('按承办单位统计（件次）', '按期办复率')).toBe('76.32%'); // 29 / 38
+  expect(at('按承办单位统计（件次）', '见面率')).toBe('74.29%'); // 26 / 35
+  expect(at('按提案统计（件）', '按期办复率')).toBe('74.29%'); // 26 / 35
+  expect(at('按提案统计（件）', '落实率')).toBe('75.00%'); // 24 / 32
+  expect(at('按提案统计（件）', '交办件数')).toBe('37');
+  expect(rows.find((r) => r[0] === 'unit-education')![header.indexOf('满意率')]).toBe('75.00%');
 });
 
 test('the from-scratch fold over the final states agrees with the endpoint, every grouping', async () => {

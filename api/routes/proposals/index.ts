@@ -32,7 +32,7 @@ import {
   listQuery,
   listResponse,
 } from './schemas';
-import { proposalStatistics, statisticsQuery, statisticsResponse } from './statistics';
+import { proposalStatistics, statisticsCsv, statisticsQuery, statisticsResponse } from './statistics';
 
 /** Everyone with proposals to read; what each sees is scoped in the handlers. */
 const readers: readonly Role[] = [
@@ -99,6 +99,23 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     query: statisticsQuery,
     response: statisticsResponse,
     handler: ({ query, caller }) => proposalStatistics(deps.store, caller, query),
+  });
+
+  route(api, {
+    method: 'get',
+    path: '/api/proposals/statistics.csv',
+    summary: '办理统计 CSV（中文表头，UTF-8 BOM）：每组按件次、按件各一行，另有两种口径的合计',
+    tags,
+    roles: ['committee', 'leader', 'admin', 'unit', 'unitLeader', 'secretary'],
+    limit: 'statistics',
+    query: statisticsQuery,
+    responseType: 'text/csv',
+    response: z.string(),
+    handler: async ({ query, caller }, _req, res) => {
+      const stats = await proposalStatistics(deps.store, caller, query);
+      res.status(200).type('text/csv; charset=utf-8').attachment(`statistics-${stats.sessionYear}.csv`);
+      res.send(statisticsCsv(stats));
+    },
   });
 
   route(api, {

@@ -3,6 +3,7 @@
  * chunk version (memo) and added up, so a request recounts only what changed since the last one;
  * domain/statistics.ts turns the sums into figures, per assignment (件次) and per proposal (件).
  */
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { currentSessionYear, sessionYearSchema } from '../../../domain/proposal-number';
 import { seesEverything, type Caller } from '../../../domain/roles';
@@ -25,6 +26,7 @@ import { unitRows, type ProposalSummary } from '../../../domain/proposal-summary
 import type { Store } from '../../../store';
 import { readProposalYears, type YearChunk } from '../../../store/proposals';
 import { memo } from '../../../store/views';
+import { escapeCell } from '../../csv-cells';
 import { directory } from '../../../store/directory';
 import { currentPolicy } from '../../../store/policy';
 
@@ -196,4 +198,35 @@ export async function proposalStatistics(
     totalByProposal: figures(byProposal.total, null),
     countedAs,
   };
+}
+
+type Statistics = Awaited<ReturnType<typeof proposalStatistics>>;
+type Figures = Statistics['total'];
+
+/** A share as offices print it (85.71%); counts as they are; nothing to divide by stays empty. */
+const cell = (key: keyof Figures, value: number | null) =>
+  value === null ? '' : key.endsWith('Rate') ? `${(value * 100).toFixed(2)}%` : String(value);
+
+/**
+ * The same figures as a spreadsheet (UTF-8 with a BOM for Excel, Chinese headers): a row per group
+ * per assignment (件次), a row per group per proposal (件) where grouped otherwise than by unit, and
+ * the two totals.
+ */
+export function statisticsCsv(stats: Statistics): string {
+  const keys = Object.keys(figureLabels) as (keyof Figures)[];
+  const row = (group: string, counted: string, f: Figures) => [
+    group,
+    counted,
+    ...keys.map((k) => cell(k, f[k])),
+  ];
+  const rows = [
+    ['分组', '统计口径', ...keys.map((k) => figureLabels[k])],
+    ...stats.groups.flatMap((g) => [
+      row(g.label, countedAs.figures, g.figures),
+      ...(g.byProposal ? [row(g.label, countedAs.byProposal, g.byProposal)] : []),
+    ]),
+    row('合计', countedAs.figures, stats.total),
+    row('合计', countedAs.byProposal, stats.totalByProposal),
+  ];
+  return `\ufeff${stringify(rows.map((r) => r.map(escapeCell)))}`;
 }
