@@ -39,6 +39,16 @@ export interface Caller {
 /** Leaders and committee staff see everything of their body (domain.md §1); admins administer it. */
 export const bodyWideRoles: readonly Role[] = ['committee', 'leader', 'admin'];
 
+/** Everyone with proposals to read (proposers, body-wide staff, handling units); each is scoped apart. */
+export const proposalReaderRoles: readonly Role[] = [
+  'member',
+  'organization',
+  ...bodyWideRoles,
+  'unit',
+  'unitLeader',
+  'secretary',
+];
+
 export const hasRole = (caller: Caller, ...wanted: readonly Role[]) =>
   caller.roles.some((r) => wanted.includes(r));
 

@@ -38,7 +38,7 @@ import { codeSchema } from '../../domain/directory';
 import { isSender, maySee, responderRoles } from '../../domain/follow-up';
 import { isFinal } from '../../domain/proposal-actions';
 import { summarize } from '../../domain/proposal-summary';
-import { bodyWideRoles, type Caller, type Role } from '../../domain/roles';
+import { bodyWideRoles, proposalReaderRoles, type Caller, type Role } from '../../domain/roles';
 import { maySeeActivity, type PostingView } from '../../domain/supervision';
 import { toIso, yearOf, dateOf } from '../../domain/time';
 import {
@@ -355,17 +355,6 @@ function contentDisposition(name: string): string {
 
 const idParams = z.object({ id: codeSchema });
 
-const proposalReaders: readonly Role[] = [
-  'member',
-  'organization',
-  'committee',
-  'leader',
-  'admin',
-  'unit',
-  'unitLeader',
-  'secretary',
-];
-
 export function attachmentRoutes(deps: AppDeps, api: Api) {
   attachable(deps, api, {
     kind: 'proposal',
@@ -373,7 +362,7 @@ export function attachmentRoutes(deps: AppDeps, api: Api) {
     params: idParams,
     tags: ['proposals'],
     noun: '提案',
-    readers: proposalReaders,
+    readers: proposalReaderRoles,
     uploaders: ['member', 'organization', 'committee', 'admin', 'unit', 'unitLeader', 'secretary'],
     load: async (deps, { id }, caller) => {
       const { state } = await loadProposal(deps, id);

@@ -12,7 +12,7 @@ import {
   type ActionArgs,
   type ActionName,
 } from '../../../domain/proposal-actions';
-import type { Role } from '../../../domain/roles';
+import { proposalReaderRoles } from '../../../domain/roles';
 import type { AppDeps } from '../../deps';
 import { HttpError } from '../../errors';
 import { idempotencyHeaders, idempotencyResponses } from '../../idempotency';
@@ -34,17 +34,6 @@ import {
 } from './schemas';
 import { proposalStatistics, statisticsCsv, statisticsQuery, statisticsResponse } from './statistics';
 
-/** Everyone with proposals to read; what each sees is scoped in the handlers. */
-const readers: readonly Role[] = [
-  'member',
-  'organization',
-  'committee',
-  'leader',
-  'admin',
-  'unit',
-  'unitLeader',
-  'secretary',
-];
 const tags = ['proposals'];
 const notFound = { 404: 'No such proposal' };
 
@@ -83,7 +72,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     path: '/api/proposals',
     summary: '提案列表：按状态、承办单位、年度、重点、逾期、期限、提案人、标题筛选，按编号排序',
     tags,
-    roles: readers,
+    roles: proposalReaderRoles,
     query: listQuery,
     response: listResponse,
     handler: ({ query, caller }) => listProposals(deps.store, caller, query),
@@ -123,7 +112,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     path: '/api/proposals/export.csv',
     summary: '导出提案 CSV（中文表头，UTF-8 BOM，可直接用 Excel 打开）；筛选条件同列表',
     tags,
-    roles: readers,
+    roles: proposalReaderRoles,
     limit: 'export',
     query: filterQuery,
     responseType: 'text/csv',
@@ -180,7 +169,7 @@ export function proposalRoutes(deps: AppDeps, api: Api) {
     path: '/api/proposals/:id',
     summary: '提案详情：状态、全部未完成期限（含计算依据）、时间线、当前可执行的操作',
     tags,
-    roles: readers,
+    roles: proposalReaderRoles,
     params: idParams,
     response: detailSchema,
     responses: notFound,
