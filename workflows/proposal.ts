@@ -1011,6 +1011,9 @@ export function initialState({
     assignments: [],
     feedback: [],
     round: 0,
+    // A run started now rates each unit's reply on its own (the run itself re-asks `patched`, so a
+    // replayed older run still rates them together); the API answers a filing with this state.
+    perUnitFeedback: true,
     // Inputs of runs started before the API stamped the filing time: the first task's time, as they ran.
     submittedAt: submittedAt ?? Date.now(),
     policyVersion,
