@@ -12,6 +12,9 @@ const project = (name, extra = {}) => ({
 
 module.exports = {
   testTimeout: 120_000,
+  // Two test files at a time even on 2 cores: most of a file's time is spent waiting on the servers
+  // (Temporal, FerretDB, the JVM), and each file has its own namespace and database on them.
+  maxWorkers: 2,
   projects: [
     project('unit'),
     project('workflows', {
