@@ -46,10 +46,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test.each([
-  ['committee staff', 'committee', 'committee'],
-  ['a unit liaison', 'unit', 'housing'],
-] as const)(
+// Committee staff reach every operation; what each other role may do is the authorization matrix's
+// to check, and `npm run fuzz` runs as a unit liaison too.
+test.each([['committee staff', 'committee', 'committee']] as const)(
   'schemathesis as %s: no 5xx, responses as documented, refusals in the error shape',
   async (_who, role, id) => {
     const { code, output } = await runSchemathesis({
