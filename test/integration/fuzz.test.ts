@@ -16,7 +16,7 @@ import { seedDemoDirectory } from '../../store/demo';
 import { startStack, type Stack } from '../helpers/stack';
 
 /** Examples per operation and phase: small, so both runs fit in about two minutes on two busy cores. */
-const maxExamples = 3;
+const maxExamples = 2;
 const seed = 20261202;
 
 let stack: Stack;
