@@ -5,14 +5,14 @@
  * clients were told is compared with what was applied: no acknowledged action, ladder step, outbox row or
  * message lost, none doubled, and the read model equal to a replay of the workflows.
  *
- * The five run side by side (they mostly wait: on faults, on clocks, on retries) and are checked one per
+ * Two workers and two APIs at once (the heaviest stack) run in `npm run chaos` only, to keep the suite
+ * under ten minutes on two cores. The four here run side by side (they mostly wait: on faults, on clocks, on retries) and are checked one per
  * test; everything is polled with generous deadlines, nothing is timed.
  */
 import { apiKill } from '../../infra/chaos/api-kill';
 import { dbDown } from '../../infra/chaos/db-down';
 import type { Scenario, ScenarioResult } from '../../infra/chaos/scenario';
 import { temporalKill } from '../../infra/chaos/temporal-kill';
-import { twoOfEach } from '../../infra/chaos/two-of-each';
 import { workerKill } from '../../infra/chaos/worker-kill';
 
 const scenarios: Record<string, Scenario> = {
@@ -20,12 +20,11 @@ const scenarios: Record<string, Scenario> = {
   'temporal-kill': temporalKill,
   'db-down': dbDown,
   'api-kill': apiKill,
-  'two-of-each': twoOfEach,
 };
 const runs = new Map<string, Promise<ScenarioResult>>();
 
 beforeAll(async () => {
-  // Started a few seconds apart, so five stacks do not all boot in the same instant.
+  // Started a few seconds apart, so four stacks do not all boot in the same instant.
   for (const [name, scenario] of Object.entries(scenarios)) {
     const run = scenario({ scale: 1, downSeconds: 8 });
     run.catch(() => {}); // reported by its own test
@@ -97,14 +96,6 @@ test(
     const result = await runs.get('api-kill')!;
     expectIntact(result);
     expect(result.cut).toBeGreaterThan(0);
-  },
-  timeout,
-);
-
-test(
-  'two workers and two API processes: no double delivery, no lost update',
-  async () => {
-    expectIntact(await runs.get('two-of-each')!);
   },
   timeout,
 );
