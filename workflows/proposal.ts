@@ -441,8 +441,7 @@ class ProposalRun {
       // replied before this change releasing as they ran; asked only where a check applies, so every
       // other reply records exactly what it did before.
       if (this.checksReply() && patched('reviewed-replies')) {
-        const { unitId: _unit, ...fields } = args; // eslint-disable-line @typescript-eslint/no-unused-vars
-        this.draft(a, fields, by);
+        this.draft(a, args, by);
         await this.signOff(a, by);
         return;
       }
@@ -465,8 +464,7 @@ class ProposalRun {
 
     draftReply: async ({ args, by }) => {
       const a = this.unit(args.unitId);
-      const { unitId: _unit, ...fields } = args; // eslint-disable-line @typescript-eslint/no-unused-vars
-      const draft = this.draft(a, fields, by);
+      const draft = this.draft(a, args, by);
       await this.record(
         'replyDrafted',
         `答复稿已起草（${this.classLabel(draft.resultClass)}），待负责人审签`,
@@ -659,7 +657,8 @@ class ProposalRun {
    * The unit's draft for its current round, replacing an earlier one; within a round it keeps what the
    * first sign-off measured (按期, the deadline) and the returns so far.
    */
-  private draft(a: Assignment, fields: ReplyFields, by: string): ReplyDraft {
+  private draft(a: Assignment, args: ReplyFields & { unitId: string }, by: string): ReplyDraft {
+    const { unitId: _unit, ...fields } = args; // eslint-disable-line @typescript-eslint/no-unused-vars
     const round = roundOf(this.state, a);
     const earlier = a.draft?.round === round ? a.draft : undefined;
     a.draft = {

@@ -33,6 +33,14 @@ const optional = { optional: true };
 
 const note = textarea('note', '说明', optional);
 const reasonOptional = textarea('reason', '理由', optional);
+/** What a reply says, written at once by the unit leader or drafted by a liaison. */
+const replyFields = [
+  ownUnit,
+  select('resultClass', '答复类别', 'resultClasses'),
+  textarea('text', '答复正文'),
+  textarea('commitments', '承诺事项（列入计划拟解决时填写）', optional),
+  date('targetDate', '计划完成日期', optional),
+];
 const ruledUnit = select('unitId', '单位', 'assignedUnits');
 /** The unit whose reply is meant, where several units' replies are at the same step. */
 const namedUnit = select('unitId', '单位（多个单位时填写）', 'assignedUnits', optional);
@@ -136,27 +144,10 @@ export const proposalForms = {
   waiveOpinion: [{ fields: [ruledUnit] }],
   requestExtension: [{ fields: [ownUnit, date('until', '延期至'), textarea('reason', '延期理由')] }],
   ruleExtension: yesNo('approve', ['批准延期', '不批准延期'], [ruledUnit, reasonOptional]),
-  reply: [
-    {
-      fields: [
-        ownUnit,
-        select('resultClass', '答复类别', 'resultClasses'),
-        textarea('text', '答复正文'),
-        textarea('commitments', '承诺事项（列入计划拟解决时填写）', optional),
-        date('targetDate', '计划完成日期', optional),
-      ],
-    },
-  ],
+  reply: [{ fields: replyFields }],
   draftReply: [
     {
-      fields: [
-        ownUnit,
-        select('resultClass', '答复类别', 'resultClasses'),
-        textarea('text', '答复正文'),
-        textarea('commitments', '承诺事项（列入计划拟解决时填写）', optional),
-        date('targetDate', '计划完成日期', optional),
-        list('attachmentIds', '随答复的附件（附件编号，以逗号分隔）', optional),
-      ],
+      fields: [...replyFields, list('attachmentIds', '随答复的附件（附件编号，以逗号分隔）', optional)],
     },
   ],
   signOffReply: [
