@@ -11,7 +11,7 @@ import {
 import { deliveryTime, officeHoursOf } from '../domain/office-hours';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
-import { directory } from '../store/directory';
+import { directorySnapshot, peopleWith } from '../store/directory';
 import { readOpenWork } from '../store/open-work';
 import { currentPolicy } from '../store/policy';
 import type { ActivityDeps } from './deps';
@@ -47,12 +47,9 @@ export function digestActivities(deps: ActivityDeps) {
     /** One digest per active secretary for the units and groups they serve; empty ones are not sent. */
     async enqueueDigests({ day, at }: { day: DigestDay; at: number }): Promise<DigestOutcome> {
       const { policy } = await currentPolicy(store);
-      const secretaries = await directory(store, 'users').list({ roles: 'secretary', active: true });
-      const [units, groups, clocks] = await Promise.all([
-        directory(store, 'units').list(),
-        directory(store, 'groups').list(),
-        runningClocks(store),
-      ]);
+      const [directory, clocks] = await Promise.all([directorySnapshot(store), runningClocks(store)]);
+      const secretaries = peopleWith(directory, 'secretary');
+      const [units, groups] = [[...directory.units.values()], [...directory.groups.values()]];
       const deliverAt = deliveryTime(await loadCalendar(store), at, officeHoursOf(policy));
       const notice = { key: `digest:${day.date}`, kind: 'digest', urgent: false, deliverAt };
       const people = await addressees(store, secretaries, policy.notifications);

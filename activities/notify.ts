@@ -1,11 +1,11 @@
 import { asyncLocalStorage } from '@temporalio/activity';
 import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { WorkingCalendar } from '../domain/calendar';
+import type { UserRecord } from '../domain/directory';
 import {
   eventMessage,
   eventNotices,
   eventOf,
-  unitsNamed,
   type EventEntry,
   type EventItem,
   type EventNotice,
@@ -22,7 +22,7 @@ import type { Policy } from '../domain/policy';
 import type { Role } from '../domain/roles';
 import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
-import { directory } from '../store/directory';
+import { directorySnapshot, peopleWith } from '../store/directory';
 import { writeOutbox } from '../store/outbox';
 import { currentPolicy, policyVersion } from '../store/policy';
 import { deliveryWorkflowId } from '../workflows/dispatch';
@@ -53,28 +53,21 @@ async function audienceFacts(
   { responsible, leaderId }: { responsible: Responsible; leaderId?: string },
   notifications: NotificationPolicy,
 ): Promise<AudienceFacts> {
-  const users = directory(store, 'users');
-  const ids = async (role: Role, where: Record<string, unknown> = {}) =>
-    (await users.list({ roles: role, active: true, ...where })).map((u) => u.id);
-  // Side by side: a reminder waits for these reads before it goes out.
-  const [unit, group, committee, leaders, committeeSecretaries] = await Promise.all([
-    responsible.unitId ? directory(store, 'units').get(responsible.unitId) : undefined,
-    responsible.groupId ? directory(store, 'groups').get(responsible.groupId) : undefined,
-    ids('committee'),
-    ids('leader'),
-    ids('secretary', { unitId: null, groupId: null }),
-  ]);
+  const people = await directorySnapshot(store);
+  const ids = (role: Role, where?: (user: UserRecord) => boolean) =>
+    peopleWith(people, role, where).map((u) => u.id);
+  const unit = responsible.unitId ? people.units.get(responsible.unitId) : undefined;
   return {
     responsible,
     unit,
-    group,
+    group: responsible.groupId ? people.groups.get(responsible.groupId) : undefined,
     // A handling unit answers through its liaisons, a supervised department through its own people.
     unitPeople: unit
-      ? await ids(unit.kind === 'department' ? 'department' : 'unit', { unitId: unit.id })
+      ? ids(unit.kind === 'department' ? 'department' : 'unit', (u) => u.unitId === unit.id)
       : [],
-    committee,
-    leaders,
-    committeeSecretaries,
+    committee: ids('committee'),
+    leaders: ids('leader'),
+    committeeSecretaries: ids('secretary', (u) => !u.unitId && !u.groupId),
     leaderId,
     notifications,
   };
@@ -201,18 +194,17 @@ export function eventNotifier(deps: ActivityDeps) {
 
   return async function notifyEvent(item: EventItem, entry: EventEntry | undefined): Promise<void> {
     if (!entry || !eventOf(item, entry)) return; // most entries are no event: nothing to read
-    const [current, calendar, units] = await Promise.all([
+    const [current, calendar, { units }] = await Promise.all([
       currentPolicy(store),
       loadCalendar(store),
-      directory(store, 'units').some(unitsNamed(item, entry)),
+      directorySnapshot(store),
     ]);
     // Labels (reasons, classes, ratings) as the item's own policy version has them.
     const version = item.kind === 'proposal' ? item.state.policyVersion : item.item.policyVersion;
     const own = version === current.version ? current : await policyVersion(store, version);
-    const names = new Map(units.map((u) => [u.id, u.name]));
     const notices = eventNotices(item, entry, {
       policy: (own ?? current).policy,
-      unitName: (id) => names.get(id) ?? id,
+      unitName: (id) => units.get(id)?.name ?? id,
     });
     for (const notice of notices) await handOver(await enqueueNotice(notice, current.policy, calendar));
   };

@@ -24,7 +24,7 @@ import {
 import { loadRetention } from '../infra/retention';
 import { SealedValueError, secretBox, type SecretBox } from '../infra/secret-key';
 import { ensureExpiryIndexes, sweepExpired } from '../store/expiry';
-import { directory } from '../store/directory';
+import { directorySnapshot } from '../store/directory';
 import type { Store } from '../store';
 import {
   backfillDueIndex,
@@ -71,8 +71,7 @@ export async function addressees(
   policy: NotificationPolicy,
 ): Promise<Addressee[]> {
   const ids = recipients.map((r) => r.id);
-  const users = new Map((await directory(store, 'users').some(ids)).map((u) => [u.id, u]));
-  const prefs = await preferencesOf(store, ids);
+  const [{ users }, prefs] = await Promise.all([directorySnapshot(store), preferencesOf(store, ids)]);
   return recipients.flatMap(({ id, audience }) => {
     const user = users.get(id);
     if (!user?.active) return [];

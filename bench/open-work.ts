@@ -8,8 +8,8 @@
  * (VmHWM), and the V8 heap in use of its two isolates: the workflow thread (all workflow code; the
  * sticky cache lives there) and the main thread (activities, the SDK). Heap in use is live objects
  * plus garbage not yet collected; BENCH_OPEN_LIVE=1 collects every 20 s so the minimum is the live set.
- * The worker bundles the workflow code at start, as `npm start` does without a prebuilt bundle: the
- * figures "at start" include what bundling left behind.
+ * The worker runs the workflow code bundled beforehand, as the image does (Dockerfile, `npm run
+ * build:workflows`): bundling at start would leave ~200 MiB of webpack behind in the figures.
  *
  * Each drill holds one clock with a ladder of its own (the policy is data, snapshotted into the input):
  * a reminder, the due time, and three escalations at whole seconds drawn uniformly from 15 s to 15 s + W
@@ -39,6 +39,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { defaultPolicy, type Policy } from '../domain/policy';
 import { connectStore, type Store } from '../store';
 import { seedCalendar } from '../store/calendar';
@@ -49,6 +50,7 @@ import type { Scope } from '../store/views';
 import { defaultWorkerCacheSize } from '../temporal.config';
 import type { clockDrill } from '../workflows/clock-drill';
 import { scheduleIds } from '../worker/schedules';
+import { workflowsPath } from '../worker/worker';
 import { bench, say, type BenchStack } from './stack';
 
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
@@ -460,7 +462,7 @@ async function openViewCost(store: Store) {
 }
 
 /** One run: OPEN drills on a worker with sticky cache `cache`. */
-async function runSetting(stack: BenchStack, cache: string, index: number) {
+async function runSetting(stack: BenchStack, cache: string, index: number, bundle: string) {
   const { temporal } = stack.deps;
   const taskQueue = `open-work-${index}`;
   const uri = stack.deps.config.MONGODB_URI.replace(/\/[^/?]*(\?|$)/, `/huiyin_open_${index}$1`);
@@ -491,6 +493,7 @@ async function runSetting(stack: BenchStack, cache: string, index: number) {
       HUIYIN_SECRET_KEY: randomBytes(32).toString('hex'), // outside demo the worker needs one
       ...(size !== undefined ? { HUIYIN_WORKER_CACHE_SIZE: String(size) } : {}),
       ...(WFT ? { HUIYIN_WORKER_WORKFLOW_TASKS: WFT } : {}),
+      HUIYIN_WORKFLOW_BUNDLE: bundle,
     },
     logFile,
   );
@@ -683,7 +686,13 @@ async function runSetting(stack: BenchStack, cache: string, index: number) {
 }
 
 export async function openWorkScale(stack: BenchStack) {
-  for (const [index, cache] of CACHES.entries()) await runSetting(stack, cache, index);
+  const bundle = path.join(tmpdir(), `huiyin-bench-open-work-bundle-${process.pid}.js`);
+  writeFileSync(
+    bundle,
+    (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code,
+  );
+  process.once('exit', () => rmSync(bundle, { force: true }));
+  for (const [index, cache] of CACHES.entries()) await runSetting(stack, cache, index, bundle);
 }
 
 if (require.main === module) void bench('open-work', openWorkScale);

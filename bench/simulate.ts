@@ -58,7 +58,7 @@ import {
 import { createRng, seedFrom } from './sim/rng';
 import { connectToTestServer, Scheduler } from './sim/scheduler';
 import { postingActor } from './sim/supervision';
-import type { ActivityStats, FromWorker, ToWorker, WorkerStatus } from './sim/worker';
+import type { ActivityStats, FromWorker, ToWorker, WorkerStats, WorkerStatus } from './sim/worker';
 import { Counter, type World } from './sim/world';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -143,7 +143,7 @@ async function main() {
     });
     const child = worker;
     const statuses: ((s: WorkerStatus) => void)[] = [];
-    const statsWaiters: ((s: ActivityStats) => void)[] = [];
+    const statsWaiters: ((s: WorkerStats) => void)[] = [];
     await new Promise<void>((resolve, reject) => {
       child.on('message', (m: FromWorker) => {
         if ('ready' in m) resolve();
@@ -383,22 +383,24 @@ async function main() {
     say(
       `from-scratch fold over ${views.length} proposals took ${formatDuration(performance.now() - foldStarted)}`,
     );
-    const stats = await new Promise<ActivityStats>((resolve) => {
+    const { activities, commands } = await new Promise<WorkerStats>((resolve) => {
       statsWaiters.push(resolve);
       child.send('stats' satisfies ToWorker);
     });
-    const activityTotal = Object.values(stats).reduce((sum, s) => sum + s.ms, 0);
+    const total = (stats: ActivityStats) => Object.values(stats).reduce((sum, s) => sum + s.ms, 0);
+    const costliest = (stats: ActivityStats, top = Infinity) =>
+      Object.entries(stats)
+        .sort(([, a], [, b]) => b.ms - a.ms)
+        .slice(0, top)
+        .map(([name, s]) => `${name} ${s.count} × ${Math.round(s.ms / s.count)} ms`)
+        .join(' · ');
     say(
-      `activities run by the worker: ${Object.values(stats).reduce((n, s) => n + s.count, 0)}, ` +
-        `${formatDuration(activityTotal)} of activity time (concurrent ones overlap):`,
+      `activities run by the worker: ${Object.values(activities).reduce((n, s) => n + s.count, 0)}, ` +
+        `${formatDuration(total(activities))} of activity time (concurrent ones overlap):`,
     );
-    console.log(
-      '  ' +
-        Object.entries(stats)
-          .sort(([, a], [, b]) => b.ms - a.ms)
-          .map(([type, s]) => `${type} ${s.count} × ${Math.round(s.ms / s.count)} ms`)
-          .join(' · '),
-    );
+    console.log(`  ${costliest(activities)}`);
+    say(`the worker's database commands, ${formatDuration(total(commands))} in all; the costliest:`);
+    console.log(`  ${costliest(commands, 8)}`);
     say(
       `test server: released ${world.paths.get('testServer.orphanHoldReleased')} hold(s) left by children completing ` +
         `after their parent, ${world.sim.stallsReleased} more found by the stall guard`,

@@ -124,21 +124,6 @@ export function eventOf(item: EventItem, entry: Pick<EventEntry, 'kind'>): Event
   return event;
 }
 
-/** Units the messages of this entry may name (to read their names from the directory). */
-export function unitsNamed(item: EventItem, entry: EventEntry): string[] {
-  const data = entry.data ?? {};
-  const ids =
-    item.kind === 'proposal'
-      ? [
-          ...item.state.assignments.map((a) => a.unitId),
-          item.state.conversion?.unitId,
-          data.unitId,
-          data.toUnitId,
-        ]
-      : [item.item.responder.unitId];
-  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
-}
-
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() ? value.trim() : undefined;
 

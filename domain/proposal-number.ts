@@ -16,6 +16,12 @@ export const sessionYearSchema = z.coerce.number().int().min(1949).max(2999);
 export const formatProposalNumber = (sessionYear: number, seq: number) =>
   `${sessionYear}-${String(seq).padStart(4, '0')}`;
 
+/**
+ * Orders numbers and number-like names by their digits ('2026-0099' before '2026-0100', '9' before
+ * '10'). One collator for all: `localeCompare` with options builds one per call, ~40 µs each.
+ */
+export const byNumber = new Intl.Collator('en', { numeric: true }).compare;
+
 /** The session year and sequence of a well-formed number, or undefined. */
 export function parseProposalNumber(number: string): { sessionYear: number; seq: number } | undefined {
   const match = proposalNumberPattern.exec(number);

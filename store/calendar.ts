@@ -1,14 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import { WorkingCalendar, seedCalendarYears, type CalendarYear } from '../domain/calendar';
 import type { Store } from './index';
+import { referenceData } from './reference';
 
-/** The working-day calendar as the database holds it now (admins load new years). */
-export async function loadCalendar(store: Store): Promise<WorkingCalendar> {
+const calendarData = referenceData('calendar', async (store) => {
   const years = await store.calendarYears
     .find({}, { _id: 0, year: 1, holidays: 1, workdays: 1, source: 1 })
     .lean();
   return new WorkingCalendar(years as CalendarYear[]);
-}
+});
+
+/** The working-day calendar as the database holds it now (admins load new years). */
+export const loadCalendar = (store: Store): Promise<WorkingCalendar> => calendarData.read(store);
 
 /** Upserts one year's holidays and make-up working days; returns whether it replaced one. */
 export async function saveCalendarYear(store: Store, year: CalendarYear): Promise<{ replaced: boolean }> {
@@ -17,6 +20,7 @@ export async function saveCalendarYear(store: Store, year: CalendarYear): Promis
     { $set: { ...year, loadedAt: new Date() } },
     { upsert: true },
   );
+  await calendarData.changed(store);
   return { replaced: res.matchedCount > 0 };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { GroupRecord, UnitRecord, UserRecord } from '../domain/directory';
 import type { Role } from '../domain/roles';
-import { directory } from './directory';
+import { directory, directoryChanged } from './directory';
 import type { Store } from './index';
 
 /** Demo people have a demo e-mail address, so demo notifications land in the mail folder (README). */
@@ -96,5 +96,6 @@ export async function seedDemoDirectory(store: Store): Promise<number> {
   // Demo users seeded before they had e-mail addresses get theirs, so demo mail reaches them.
   for (const { id, email } of demoDirectory.users)
     await store.users.updateOne({ _id: id, email: { $exists: false } }, { $set: { email } });
+  await directoryChanged(store);
   return inserted.filter(Boolean).length;
 }

@@ -3,9 +3,17 @@
  * repeated create meets the primary key and a PUT is a replace keyed by it: both idempotent.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { DirectoryCollection, DirectoryRecords } from '../domain/directory';
+import type {
+  DirectoryCollection,
+  DirectoryRecords,
+  GroupRecord,
+  UnitRecord,
+  UserRecord,
+} from '../domain/directory';
+import type { Role } from '../domain/roles';
 import type { Store } from './index';
 import { insertOnce } from './mongo';
+import { referenceData } from './reference';
 
 const code = { type: String, required: true };
 const optionalCode = { type: String };
@@ -62,7 +70,34 @@ export type DirectoryFilter = Record<string, unknown>;
 /** Directory writes per store in this process: a cache of records (api/auth.ts) drops what it read before. */
 const writes = new WeakMap<Store, number>();
 export const directoryWrites = (store: Store): number => writes.get(store) ?? 0;
-const wrote = (store: Store) => writes.set(store, directoryWrites(store) + 1);
+/** After every directory write: this process's caches and every process's snapshot load it again. */
+export async function directoryChanged(store: Store): Promise<void> {
+  writes.set(store, directoryWrites(store) + 1);
+  await snapshot.changed(store);
+}
+
+/** The whole directory, as the worker's recipient rules read it (store/reference.ts). */
+export interface DirectorySnapshot {
+  users: Map<string, UserRecord>;
+  units: Map<string, UnitRecord>;
+  groups: Map<string, GroupRecord>;
+}
+
+const snapshot = referenceData('directory', async (store): Promise<DirectorySnapshot> => {
+  const byId = async <C extends DirectoryCollection>(c: C) =>
+    new Map((await directory(store, c).list()).map((r) => [r.id, r] as const));
+  const [users, units, groups] = await Promise.all([byId('users'), byId('units'), byId('groups')]);
+  return { users, units, groups };
+});
+
+export const directorySnapshot = (store: Store): Promise<DirectorySnapshot> => snapshot.read(store);
+
+/** The active people of `snapshot` with `role`, and what else `where` asks of them. */
+export const peopleWith = (
+  { users }: DirectorySnapshot,
+  role: Role,
+  where: (user: UserRecord) => boolean = () => true,
+): UserRecord[] => [...users.values()].filter((u) => u.active && u.roles.includes(role) && where(u));
 
 /** Reads and writes one directory collection in the API's shape (`id`, not `_id`). */
 export function directory<C extends DirectoryCollection>(store: Store, collection: C) {
@@ -96,14 +131,14 @@ export function directory<C extends DirectoryCollection>(store: Store, collectio
     /** Inserts a new record; false when one with that id already exists. */
     async create(record: R): Promise<boolean> {
       const inserted = await insertOnce(model, toDoc(record));
-      wrote(store);
+      await directoryChanged(store);
       return inserted;
     },
 
     /** Creates or replaces the whole record. */
     async put(record: R): Promise<void> {
       await model.replaceOne({ _id: record.id }, toDoc(record), { upsert: true });
-      wrote(store);
+      await directoryChanged(store);
     },
   };
 }

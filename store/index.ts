@@ -2,7 +2,7 @@
  * The MongoDB read model: what activities write and the API reads. Queries stay
  * inside FerretDB v1's subset so the same code runs on real MongoDB.
  */
-import mongoose, { Schema, type Connection } from 'mongoose';
+import mongoose, { Schema, type ConnectOptions, type Connection } from 'mongoose';
 import { counterModels } from './counters';
 import { directoryModels } from './directory';
 import { followUpModel } from './follow-ups';
@@ -13,8 +13,10 @@ import { preferencesModel } from './preferences';
 import { supervisionModels } from './supervision';
 import { createViews } from './views';
 
-export async function connectStore(uri: string): Promise<Store> {
-  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 }).asPromise();
+export async function connectStore(uri: string, options: ConnectOptions = {}): Promise<Store> {
+  const conn = await mongoose
+    .createConnection(uri, { serverSelectionTimeoutMS: 5_000, ...options })
+    .asPromise();
   return createStore(conn);
 }
 

@@ -17,6 +17,7 @@ import { maskUrl } from '../domain/secrets';
 import { isSealed, secretBox, type SecretBox } from '../infra/secret-key';
 import type { Store } from './index';
 import { isDuplicateKey } from './mongo';
+import { referenceData } from './reference';
 
 const policyVersionSchema = new Schema(
   {
@@ -102,13 +103,16 @@ async function insertVersion(
     ...(hook && sealedOfficeUrl && { secrets: { officeWebhookUrl: sealedOfficeUrl } }),
   };
   await store.policies.create(doc);
+  await policyData.changed(store);
   return toVersion(doc);
 }
 
-async function latest(store: Store): Promise<PolicyVersion | undefined> {
+const policyData = referenceData('policy', async (store) => {
   const doc = await store.policies.findOne().sort({ _id: -1 }).lean<StoredVersion>();
   return doc ? toVersion(doc) : undefined;
-}
+});
+
+const latest = (store: Store): Promise<PolicyVersion | undefined> => policyData.read(store);
 
 /** The policy in force; the defaults become version 1 the first time anyone asks. */
 export async function currentPolicy(store: Store): Promise<PolicyVersion> {
@@ -211,5 +215,6 @@ export async function sealStoredPolicies(store: Store, box: SecretBox): Promise<
     );
     sealed++;
   }
+  if (sealed) await policyData.changed(store);
   return sealed;
 }

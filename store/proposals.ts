@@ -1,5 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
-import { parseProposalNumber } from '../domain/proposal-number';
+import { byNumber, parseProposalNumber } from '../domain/proposal-number';
 import type { ClockSummary, ProposalSummary } from '../domain/proposal-summary';
 import type { Store } from './index';
 import { memo, yearly, type Chunk } from './views';
@@ -71,6 +71,8 @@ export const yearRowIds = {
 export interface ProposalEntry {
   summary: ProposalSummary;
   clocks: ClockSummary[];
+  /** The title in lower case, for text search (made once per chunk version, not per request). */
+  title: string;
 }
 
 /** One chunk of a year's view, sorted out: proposals by number, clocks and done reports by proposal. */
@@ -91,8 +93,12 @@ const sortOut = (chunk: Chunk): YearChunk => {
     else if (kind === 'done') out.done.add(`${proposalId}|${rest}`);
     else summaries.push(row as unknown as ProposalSummary);
   }
-  summaries.sort((a, b) => a.number.localeCompare(b.number, 'en', { numeric: true }));
-  out.proposals = summaries.map((summary) => ({ summary, clocks: out.clocks.get(summary.number) ?? [] }));
+  summaries.sort((a, b) => byNumber(a.number, b.number));
+  out.proposals = summaries.map((summary) => ({
+    summary,
+    clocks: out.clocks.get(summary.number) ?? [],
+    title: summary.title.toLowerCase(),
+  }));
   return out;
 };
 

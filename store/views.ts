@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { Mutex } from 'async-mutex';
 import type { Connection } from 'mongoose';
 import { groupBy } from '../domain/group-by';
+import { byNumber } from '../domain/proposal-number';
 
 /** Where rows live: the scope's key, and for a large scope which chunk holds a row. */
 export interface Scope {
@@ -47,6 +48,12 @@ export interface RowChange {
 
 /** How long a removed row's revision is kept: far longer than any activity attempt can run. */
 const TOMBSTONE_MS = 86_400_000;
+
+/** What a write needs of a stored row: its revision, and when it was removed (a tombstone). */
+interface Revision {
+  _r: number;
+  _gone?: number;
+}
 
 interface ViewDoc {
   _id: string;
@@ -97,7 +104,7 @@ export function hashChunks(count: number, item: (rowId: string) => string = (id)
 }
 
 /** Orders chunk names numerically where they are numbers (proposal number ranges), else as text. */
-const byName = (a: Chunk, b: Chunk) => a.name.localeCompare(b.name, 'en', { numeric: true });
+const byName = (a: Chunk, b: Chunk) => byNumber(a.name, b.name);
 
 export function createViews(conn: Connection) {
   const collection = () => conn.db!.collection<ViewDoc>('views');
@@ -130,45 +137,76 @@ export function createViews(conn: Connection) {
     return batch.written;
   }
 
-  /** Writes `changes` into one chunk document (newer revisions only); whether it changed. */
-  async function writeChunk(_id: string, changes: RowChange[]): Promise<boolean> {
+  /**
+   * The revisions of the rows of each chunk this process wrote, under the token it gave the chunk: while
+   * the head still shows that token, nobody else wrote the chunk (a repair bumps it), and the next write
+   * needs not read the chunk back — on FerretDB a read of a large chunk costs as much as its update.
+   */
+  const written = new Map<string, { token: string; rows: Map<string, Revision> }>();
+
+  async function storedRevisions(_id: string, token: string | undefined): Promise<Map<string, Revision>> {
+    const known = written.get(_id);
+    if (token !== undefined && known?.token === token) return known.rows;
     const stored = (await collection().findOne({ _id }, { projection: { rows: 1 } }))?.rows ?? {};
+    return new Map(
+      Object.entries(stored).map(([field, json]) => {
+        const { _r, _gone } = JSON.parse(json) as Revision;
+        return [field, _gone === undefined ? { _r } : { _r, _gone }];
+      }),
+    );
+  }
+
+  /**
+   * Writes `changes` into one document (newer revisions only): a chunk known to its head by `token`, or
+   * (`token` null) a scope of one document. Returns the chunk's new token, undefined when nothing changed.
+   */
+  async function writeChunk(
+    _id: string,
+    changes: RowChange[],
+    token: string | undefined | null,
+  ): Promise<string | undefined> {
+    const rows = new Map(await storedRevisions(_id, token ?? undefined));
     const $set: Record<string, string> = {};
     const $unset: Record<string, ''> = {};
-    const revisions = new Map<string, number>();
     for (const { id, revision, value } of changes) {
       const field = encodeId(id);
-      const old = stored[field];
-      const newest = revisions.get(field) ?? (old === undefined ? -1 : (JSON.parse(old) as Row<object>)._r);
-      if (newest >= revision) continue;
-      revisions.set(field, revision);
-      $set[`rows.${field}`] = JSON.stringify(
-        value ? { ...value, _r: revision } : { _r: revision, _gone: Date.now() },
-      );
+      if ((rows.get(field)?._r ?? -1) >= revision) continue;
+      const row: Revision = value ? { _r: revision } : { _r: revision, _gone: Date.now() };
+      rows.set(field, row);
+      $set[`rows.${field}`] = JSON.stringify(value ? { ...value, ...row } : row);
     }
-    for (const [field, json] of Object.entries(stored))
-      if (
-        json.includes('"_gone"') &&
-        (JSON.parse(json) as { _gone: number })._gone < Date.now() - TOMBSTONE_MS
-      )
+    for (const [field, { _gone }] of rows)
+      if (_gone !== undefined && _gone < Date.now() - TOMBSTONE_MS) {
+        rows.delete(field);
         $unset[`rows.${field}`] = '';
-    if (!Object.keys($set).length && !Object.keys($unset).length) return false;
+      }
+    if (!Object.keys($set).length && !Object.keys($unset).length) return undefined;
     const update = {
       ...(Object.keys($set).length ? { $set } : {}),
       ...(Object.keys($unset).length ? { $unset } : {}),
     };
+    written.delete(_id); // until the update is known to have landed
     await collection().updateOne({ _id }, update, { upsert: true });
-    return true;
+    const next = randomBytes(6).toString('base64url'); // small: read per request
+    if (token !== null) written.set(_id, { token: next, rows });
+    return next;
   }
 
   async function write(scope: Scope, changes: RowChange[]): Promise<void> {
     const byChunk = groupBy(changes, (change) => (scope.chunkOf ? scope.chunkOf(change.id) : null));
+    const head = scope.chunkOf
+      ? await collection().findOne({ _id: scope.key }, { projection: { chunks: 1 } })
+      : null;
     const tokens: Record<string, string> = {};
     // Chunks are documents of their own: written at once.
     await Promise.all(
       [...byChunk].map(async ([chunk, list]) => {
-        const changed = await writeChunk(docId(scope, chunk), list);
-        if (changed && chunk !== null) tokens[`chunks.${chunk}`] = randomBytes(6).toString('base64url'); // small: read per request
+        const token = await writeChunk(
+          docId(scope, chunk),
+          list,
+          chunk === null ? null : head?.chunks?.[chunk],
+        );
+        if (token && chunk !== null) tokens[`chunks.${chunk}`] = token;
       }),
     );
     // The head changes after its chunks: a reader that saw the new token reads the new chunk.
@@ -210,12 +248,18 @@ export function createViews(conn: Connection) {
  */
 export function yearly(prefix: string, chunkOf: (rowId: string) => string) {
   const years: Scope = { key: prefix };
+  /** The years each process has noted: noting is needed once, not at every write. */
+  const noted = new WeakMap<Views, Set<number>>();
   return {
     of: (year: number): Scope => ({ key: `${prefix}/${year}`, chunkOf }),
     /** Puts rows into `year`'s scope, noting the year (written once: revision 0). */
     async put(views: Views, year: number, changes: RowChange[]) {
       await views.put({ key: `${prefix}/${year}`, chunkOf }, changes);
+      const seen = noted.get(views) ?? new Set<number>();
+      noted.set(views, seen);
+      if (seen.has(year)) return;
       await views.put(years, [{ id: String(year), revision: 0, value: { year } }]);
+      seen.add(year);
     },
     /** The chunks of `year`, or of every year, oldest year first. */
     async read<T>(views: Views, year?: number): Promise<Chunk<T>[]> {
@@ -230,6 +274,8 @@ export function yearly(prefix: string, chunkOf: (rowId: string) => string) {
 export type Views = ReturnType<typeof createViews>;
 
 const memos = new WeakMap<object, Map<string, unknown>>();
+/** Results kept per chunk version: the most recently used, so varied list filters cannot pile up. */
+const MEMOS_PER_KEY = 16;
 
 /**
  * What `derive` makes of one chunk (or of what was derived from it), computed once per chunk version:
@@ -238,6 +284,9 @@ const memos = new WeakMap<object, Map<string, unknown>>();
 export function memo<K extends object, R>(key: K, name: string, derive: (key: K) => R): R {
   const byName = memos.get(key) ?? new Map<string, unknown>();
   memos.set(key, byName);
-  if (!byName.has(name)) byName.set(name, derive(key));
-  return byName.get(name) as R;
+  const value = byName.has(name) ? byName.get(name) : derive(key);
+  byName.delete(name); // re-inserted last: the map's order is the order of use
+  byName.set(name, value);
+  if (byName.size > MEMOS_PER_KEY) byName.delete(byName.keys().next().value!);
+  return value as R;
 }

@@ -7,6 +7,7 @@ import './worker-clock'; // first: every module after it reads the simulated clo
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connectStore } from '../../store';
 import { createWorker } from '../../worker/worker';
+import { profileCommands, type CommandStats } from './db-profile';
 import { activityStats, syncClockInterceptor } from './virtual-clock';
 
 export interface WorkerStatus {
@@ -15,9 +16,13 @@ export interface WorkerStatus {
 }
 
 export type ActivityStats = Record<string, { count: number; ms: number }>;
+export interface WorkerStats {
+  activities: ActivityStats;
+  commands: CommandStats;
+}
 export type ToWorker = 'status' | 'stats' | 'stop';
 export type FromWorker =
-  { ready: true } | { status: WorkerStatus } | { stats: ActivityStats } | { error: string };
+  { ready: true } | { status: WorkerStatus } | { stats: WorkerStats } | { error: string };
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -29,7 +34,8 @@ const env = (name: string) => {
 
 async function main() {
   const send = (message: FromWorker) => process.send?.(message);
-  const store = await connectStore(env('SIM_MONGODB_URI'));
+  const store = await connectStore(env('SIM_MONGODB_URI'), { monitorCommands: true });
+  const commands = profileCommands(store.conn.getClient());
   const connection = await NativeConnection.connect({ address: env('SIM_TEMPORAL_ADDRESS') });
   const worker = await createWorker(
     { store, connection, namespace: 'default', taskQueue: env('SIM_TASK_QUEUE') },
@@ -45,7 +51,8 @@ async function main() {
       send({
         status: { activities: s.numInFlightActivities, activations: s.numInFlightWorkflowActivations },
       });
-    } else if (message === 'stats') send({ stats: Object.fromEntries(activityStats) });
+    } else if (message === 'stats')
+      send({ stats: { activities: Object.fromEntries(activityStats), commands: commands() } });
     else if (message === 'stop') worker.shutdown();
   });
   send({ ready: true });

@@ -309,6 +309,10 @@ describe('rows stored before sealing', () => {
       savedAt: new Date(),
       savedBy: 'admin',
     });
+    // As a process started on that database would (store/reference.ts): its first read loads the policy.
+    await db
+      .collection('stamps')
+      .updateOne({ _id: 'policy' as never }, { $set: { token: 'legacy' } }, { upsert: true });
     const shown = await request(stack.app)
       .get('/api/policy')
       .set('authorization', await token('admin', 'admin'))

@@ -1,14 +1,16 @@
 /**
  * The views kit (store/views.ts) on FerretDB: concurrent puts to one scope are written together, and
- * whatever order they arrive in, each row ends at its newest revision; removals stay removed.
+ * whatever order they arrive in, each row ends at its newest revision; removals stay removed; a chunk
+ * written by another process meanwhile is read back, not overwritten from what this one wrote last.
  */
 import { randomUUID } from 'node:crypto';
 import { connectStore, type Store } from '../../store';
 import { hashChunks, type RowChange, type Scope } from '../../store/views';
 
+const uri = `${process.env.HUIYIN_TEST_MONGODB!}/huiyin_views_${randomUUID().slice(0, 8)}`;
 let store: Store;
 beforeAll(async () => {
-  store = await connectStore(`${process.env.HUIYIN_TEST_MONGODB!}/huiyin_views_${randomUUID().slice(0, 8)}`);
+  store = await connectStore(uri);
 });
 afterAll(() => store.close());
 
@@ -44,4 +46,19 @@ test('a removed row stays removed when an older put arrives later', async () => 
   ]);
   await store.views.put(scope, [change('a', 2)]);
   expect([...(await store.views.rows(scope)).keys()]).toEqual(['b']);
+});
+
+test('a chunk another process wrote since is read back: its newer row is kept', async () => {
+  const other = await connectStore(uri); // a repair, say: it bumps the chunk's token in the head
+  try {
+    const scope: Scope = { key: `shared-${randomUUID()}`, chunkOf: hashChunks(1) };
+    await store.views.put(scope, [change('a', 1)]);
+    await other.views.put(scope, [change('a', 5)]);
+    await store.views.put(scope, [change('a', 3, { stale: true }), change('b', 1)]);
+    const rows = await other.views.rows(scope);
+    expect(rows.get('a')).toEqual({ id: 'a', revision: 5, _r: 5 });
+    expect(rows.get('b')).toEqual({ id: 'b', revision: 1, _r: 1 });
+  } finally {
+    await other.close();
+  }
 });

@@ -3,7 +3,6 @@ import {
   eventMessage,
   eventNotices,
   eventOf,
-  unitsNamed,
   type EventContext,
   type EventEntry,
   type EventItem,
@@ -250,16 +249,6 @@ describe('proposal events', () => {
     for (const kind of ['submitted', 'cosigned', 'signedFor', 'contacted', 'status:handling', 'closed'])
       expect(eventNotices(state(), entry(kind), ctx)).toEqual([]);
     expect(eventOf(state(), { kind: 'absorbed' })).toBeUndefined();
-  });
-
-  it('names the units the messages may mention, to look them up once', () => {
-    const handled = state({
-      assignments: [assignment('unit-housing', 'lead')],
-      conversion: { unitId: 'unit-x' },
-    });
-    expect(
-      unitsNamed(handled, entry('returnApproved', { unitId: 'unit-housing', toUnitId: 'unit-education' })),
-    ).toEqual(['unit-housing', 'unit-x', 'unit-education']);
   });
 });
 

@@ -10,6 +10,7 @@ import { seesEverything, type Caller } from '../../../domain/roles';
 import { endOfDay, toIso } from '../../../domain/time';
 import type { Store } from '../../../store';
 import { readProposalYears, type ProposalEntry } from '../../../store/proposals';
+import { memo } from '../../../store/views';
 import type { ProposalFilter } from './schemas';
 
 function matcher(caller: Caller, f: ProposalFilter): (m: ProposalEntry) => boolean {
@@ -18,25 +19,31 @@ function matcher(caller: Caller, f: ProposalFilter): (m: ProposalEntry) => boole
   const running = (clocks: ClockSummary[]) =>
     clocks.filter((c) => c.running && (!f.unitId || c.unitId === f.unitId));
   const everything = seesEverything(caller);
-  return ({ summary: p, clocks }) =>
+  return ({ summary: p, clocks, title }) =>
     (everything || visibleTo(p, caller)) &&
     (!f.status || f.status.includes(p.status)) &&
     (!f.unitId || p.unitIds.includes(f.unitId)) &&
     (f.key === undefined || p.key === f.key) &&
     (!f.proposerId || p.proposerIds.includes(f.proposerId)) &&
-    (!q || p.title.toLowerCase().includes(q)) &&
+    (!q || title.includes(q)) &&
     (f.overdue === undefined || running(clocks).some((c) => c.overdue) === f.overdue) &&
     (dueBy === undefined || running(clocks).some((c) => c.dueAt <= dueBy));
 }
 
-/** The proposals `caller` may see that match `f`, by session year and number. */
+/**
+ * The proposals `caller` may see that match `f`, by session year and number. Each chunk's matches are
+ * kept per chunk version, so a list asked again filters only the chunks that changed meanwhile.
+ */
 export async function matchingProposals(
   store: Store,
   caller: Caller,
   f: ProposalFilter,
 ): Promise<ProposalEntry[]> {
   const match = matcher(caller, f);
-  return (await readProposalYears(store, f.sessionYear)).flatMap((chunk) => chunk.proposals.filter(match));
+  const asked = `match:${JSON.stringify([seesEverything(caller) ? 'all' : caller, f])}`;
+  return (await readProposalYears(store, f.sessionYear)).flatMap((chunk) =>
+    memo(chunk, asked, () => chunk.proposals.filter(match)),
+  );
 }
 
 /** Whether a proposal has an overdue running clock, and its earliest running due day. */
