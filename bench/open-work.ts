@@ -50,7 +50,7 @@ import type { Scope } from '../store/views';
 import { defaultWorkerCacheSize } from '../temporal.config';
 import type { clockDrill } from '../workflows/clock-drill';
 import { scheduleIds } from '../worker/schedules';
-import { workflowsPath } from '../worker/worker';
+import { workflowCode } from '../worker/worker';
 import { bench, say, type BenchStack } from './stack';
 
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
@@ -435,7 +435,7 @@ async function openViewCost(store: Store) {
   type ViewDoc = { _id: string; rows?: Record<string, string> };
   const docs = store.conn.db!.collection<ViewDoc>('views');
   const chunks = (
-    await Promise.all(Array.from({ length: 32 }, (_, i) => docs.findOne({ _id: `${openWork.key}/${i}` })))
+    await Promise.all(Array.from({ length: 256 }, (_, i) => docs.findOne({ _id: `${openWork.key}/${i}` })))
   ).filter((c): c is ViewDoc => Boolean(c?.rows));
   if (chunks.length === 0) return;
   const rows = chunks.map((c) => Object.keys(c.rows!).length);
@@ -689,7 +689,7 @@ export async function openWorkScale(stack: BenchStack) {
   const bundle = path.join(tmpdir(), `huiyin-bench-open-work-bundle-${process.pid}.js`);
   writeFileSync(
     bundle,
-    (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code,
+    (await bundleWorkflowCode({ ...workflowCode, logger: new DefaultLogger('WARN') })).code,
   );
   process.once('exit', () => rmSync(bundle, { force: true }));
   for (const [index, cache] of CACHES.entries()) await runSetting(stack, cache, index, bundle);

@@ -43,7 +43,7 @@ import { loadCalendar, seedCalendar } from '../store/calendar';
 import { currentPolicy } from '../store/policy';
 import { loadTemporalConfig } from '../temporal.config';
 import { addSearchAttributes } from '../test/helpers/namespace';
-import { workflowsPath } from '../worker/worker';
+import { workflowCode } from '../worker/worker';
 import { groups, seedSimDirectory } from './sim/directory';
 import { compareFigures, foldFigures, type FigureDifference, type FoldedFigures } from './sim/fold';
 import { planProposals, ProposalActor } from './sim/proposals';
@@ -106,7 +106,7 @@ async function main() {
   const env = await startTestServer();
   const [ferretdb, bundle] = await Promise.all([
     startFerretDb({ dataDir: dir, port: dbPort, logFile: path.join(dir, 'ferretdb.log') }),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
+    bundleWorkflowCode({ ...workflowCode, logger: quietLogger }),
   ]);
   let worker: ReturnType<typeof fork> | undefined;
   const stopAll = async () => {

@@ -9,11 +9,31 @@ import { summarizeClock } from '../domain/proposal-summary';
 import type { Store } from './index';
 import { hashChunks, type RowChange, type Scope } from './views';
 
-/** Chunked by item, so an item and its clocks share a chunk. */
-export const openWork: Scope = {
-  key: 'open',
-  chunkOf: hashChunks(32, (rowId) => rowId.split('|').slice(0, 2).join('|')),
-};
+const itemOf = (rowId: string) => rowId.split('|').slice(0, 2).join('|');
+
+/**
+ * Chunked by item, so an item and its clocks share a chunk. Every clock change puts a row here and a
+ * put rewrites its chunk, so the chunks are many and small: ~40 rows each with 10,000 items open.
+ */
+export const openWork: Scope = { key: 'open-work', chunkOf: hashChunks(256, itemOf) };
+
+/** The open work as kept before 2026-12: 32 chunks of up to 600 rows at that size, each put ~120 ms. */
+const openWork32: Scope = { key: 'open', chunkOf: hashChunks(32, itemOf) };
+
+/**
+ * Moves the rows of the 32-chunk open work into `openWork` and drops the old scope: once, as the worker
+ * starts. Each row keeps its revision, so a row a projection wrote since wins. Returns how many it moved.
+ */
+export async function moveOpenWork32(store: Store): Promise<number> {
+  const rows = (await store.views.read(openWork32)).flatMap((chunk) => [...chunk.rows]);
+  if (rows.length === 0) return 0;
+  await store.views.put(
+    openWork,
+    rows.map(([id, { _r, ...value }]) => ({ id, revision: _r, value })),
+  );
+  await store.views.drop(openWork32);
+  return rows.length;
+}
 
 /** A running clock with who must act and by when. */
 export interface OpenClock extends GuaranteeClock {

@@ -239,7 +239,19 @@ export function createViews(conn: Connection) {
     return chunks.length === 1 ? chunks[0].rows : new Map(chunks.flatMap((c) => [...c.rows]));
   }
 
-  return { put, read, rows };
+  /** Removes a scope: its chunks, then its head (a reader meanwhile finds fewer rows, never stale ones). */
+  async function drop(scope: Scope): Promise<void> {
+    const head = await collection().findOne({ _id: scope.key });
+    // One `_id` at a time: FerretDB v1 serves `_id` equality from the index, `$in` by a scan.
+    for (const chunk of Object.keys(head?.chunks ?? {})) {
+      written.delete(docId(scope, chunk));
+      await collection().deleteOne({ _id: docId(scope, chunk) });
+    }
+    await collection().deleteOne({ _id: scope.key });
+    cache.delete(scope.key);
+  }
+
+  return { put, read, rows, drop };
 }
 
 /**

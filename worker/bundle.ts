@@ -2,10 +2,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundlePath, workflowsPath } from './worker';
+import { workflowBundlePath, workflowCode } from './worker';
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const { code } = await bundleWorkflowCode({ ...workflowCode });
   mkdirSync(path.dirname(workflowBundlePath), { recursive: true });
   writeFileSync(workflowBundlePath, code);
   console.log(`Workflow bundle written to ${workflowBundlePath} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -5,6 +5,7 @@ import { createSenders } from '../activities/channels';
 import { loadAppConfig } from '../config';
 import { describeMailTarget, loadNotifyConfig } from '../notify.config';
 import { connectStore } from '../store';
+import { moveOpenWork32 } from '../store/open-work';
 import { seedCalendar } from '../store/calendar';
 import { connectionOptions, loadTemporalConfig, loadWorkerConfig } from '../temporal.config';
 import { createLogger } from '../infra/logger';
@@ -25,6 +26,8 @@ async function main() {
   metrics?.watch(store);
   const seeded = await seedCalendar(store);
   if (seeded) log.info({ years: seeded }, 'calendar years seeded from chinese-days');
+  const moved = await moveOpenWork32(store);
+  if (moved) log.info({ rows: moved }, 'open work moved into 256 chunks');
 
   const notify = loadNotifyConfig(app);
   const senders = createSenders(notify);

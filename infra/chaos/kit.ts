@@ -24,7 +24,7 @@ import { connectStore, type Store } from '../../store';
 import { demoDirectory, seedDemoDirectory } from '../../store/demo';
 import { readItem } from '../../store/items';
 import { startHttpReceiver } from '../../test/helpers/receivers';
-import { workflowsPath } from '../../worker/worker';
+import { workflowCode } from '../../worker/worker';
 import {
   freePort,
   startFerretDb,
@@ -65,7 +65,7 @@ let bundled: Promise<string> | undefined;
 function workflowBundleFile(): Promise<string> {
   if (process.env.HUIYIN_TEST_BUNDLE) return Promise.resolve(process.env.HUIYIN_TEST_BUNDLE);
   bundled ??= (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+    const { code } = await bundleWorkflowCode({ ...workflowCode, logger: quiet });
     const dir = mkdtempSync(path.join(tmpdir(), 'huiyin-chaos-bundle-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'workflows.js');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../../worker/worker';
+import { workflowCode } from '../../worker/worker';
 
 /**
  * Bundles workflow code once per test run (global setup) and tells the suites where it is.
@@ -10,7 +10,7 @@ import { workflowsPath } from '../../worker/worker';
  */
 export async function bundleOnce(): Promise<void> {
   if (process.env.HUIYIN_TEST_BUNDLE) return;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowCode, logger: quietLogger });
   const dir = mkdtempSync(path.join(tmpdir(), 'huiyin-workflows-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'workflows.js');

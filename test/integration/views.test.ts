@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connectStore, type Store } from '../../store';
+import { moveOpenWork32, openItemChange, openWork, readOpenWork } from '../../store/open-work';
 import { hashChunks, type RowChange, type Scope } from '../../store/views';
 
 const uri = `${process.env.HUIYIN_TEST_MONGODB!}/huiyin_views_${randomUUID().slice(0, 8)}`;
@@ -61,4 +62,20 @@ test('a chunk another process wrote since is read back: its newer row is kept', 
   } finally {
     await other.close();
   }
+});
+
+test('the open work of 32 chunks moves into 256 once, newer rows kept, the old scope dropped', async () => {
+  const old: Scope = { key: 'open', chunkOf: hashChunks(32) };
+  const item = (id: string, revision: number, title: string) =>
+    openItemChange('proposal', id, revision, { title, unitIds: [], answered: false });
+  await store.views.put(old, [item('2026-0001', 3, 'moved'), item('2026-0002', 4, 'older')]);
+  await store.views.put(openWork, [item('2026-0002', 6, 'newer')]); // projected since the upgrade
+  expect(await moveOpenWork32(store)).toBe(2);
+  const titles = (await readOpenWork(store)).items.map((i) => [i.itemId, i.title]).sort();
+  expect(titles).toEqual([
+    ['2026-0001', 'moved'],
+    ['2026-0002', 'newer'],
+  ]);
+  expect(await store.views.read(old)).toEqual([]);
+  expect(await moveOpenWork32(store)).toBe(0);
 });
