@@ -74,7 +74,6 @@ func main() {
 	every := flag.Duration("id-index-every", time.Second, "how often to look for new collections")
 	busy := flag.Duration("busy-timeout", 30*time.Second,
 		"how long a SQLite writer waits for the write lock before failing with SQLITE_BUSY")
-	synchronous := flag.String("synchronous", os.Getenv("HUIYIN_FERRETDB_SYNCHRONOUS"), "SQLite synchronous pragma (empty: SQLite's default, FULL)")
 	flag.Parse()
 
 	abs, err := filepath.Abs(*dir)
@@ -96,9 +95,6 @@ func main() {
 	}
 
 	q := url.Values{"_pragma": {fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds())}}
-	if *synchronous != "" {
-		q.Add("_pragma", "synchronous("+*synchronous+")")
-	}
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *addr},
 		Handler:   "sqlite",
