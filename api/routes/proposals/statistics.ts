@@ -27,7 +27,7 @@ import type { Store } from '../../../store';
 import { readProposalYears, type YearChunk } from '../../../store/proposals';
 import { memo } from '../../../store/views';
 import { escapeCell } from '../../csv-cells';
-import { directory } from '../../../store/directory';
+import { directorySnapshot } from '../../../store/directory';
 import { currentPolicy } from '../../../store/policy';
 
 export const statisticsQuery = z.strictObject({
@@ -133,10 +133,10 @@ function fold<T>(rows: { g: string | null; add: (t: T) => T }[], empty: () => T)
 const byKey = (a: string | null, b: string | null) =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : a.localeCompare(b);
 
-async function labelsOf(store: Store, grouping: Grouping, keys: (string | null)[]) {
+async function labelsOf(store: Store, grouping: Grouping) {
   if (grouping === 'unit') {
-    const units = await directory(store, 'units').some(keys.filter((k): k is string => k !== null));
-    return (key: string | null) => units.find((u) => u.id === key)?.name ?? key ?? '未指定';
+    const { units } = await directorySnapshot(store);
+    return (key: string | null) => (key === null ? undefined : units.get(key)?.name) ?? key ?? '未指定';
   }
   if (grouping === 'proposerType')
     return (key: string | null) =>
@@ -155,10 +155,12 @@ export async function proposalStatistics(
   const sessionYear = query.sessionYear ?? currentSessionYear();
   const grouping = query.groupBy;
   const unitId = seesEverything(caller) ? undefined : (caller.unitId ?? '-');
-  const { policy } = await currentPolicy(store);
+  const [{ policy }, chunks] = await Promise.all([
+    currentPolicy(store),
+    readProposalYears(store, sessionYear),
+  ]);
   const adopted = adoptedClass(policy);
   const counting: Counting = { adopted, followUpCodes: followUpClasses(policy), unitId };
-  const chunks = await readProposalYears(store, sessionYear);
   const parts = chunks.map((chunk) =>
     memo(chunk, `tally:${grouping}:${JSON.stringify(counting)}`, () => tallyChunk(chunk, grouping, counting)),
   );
@@ -180,7 +182,7 @@ export async function proposalStatistics(
   ]
     .filter((k) => grouping !== 'unit' || k !== null)
     .sort(byKey);
-  const label = await labelsOf(store, grouping, keys);
+  const label = await labelsOf(store, grouping);
   const clockFigures = (key: string | null) =>
     grouping === 'unit' ? (clockTallies.groups.get(key) ?? emptyClockTally()) : null;
   return {
