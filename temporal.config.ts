@@ -50,7 +50,8 @@ const wholeNumber = (min: number, max: number) =>
 
 /**
  * A cached workflow holds about 1 MB of the worker's heap (measured with 10,000 open: 1,000 cached took
- * 1.2–1.5 GiB): 400 keeps one worker under 1 GiB. See README § Benchmarks (open work).
+ * 1.2–1.5 GiB, 400 about 1.3 GiB of RSS; 250 with `--max-old-space-size=700` stays under 1 GiB). See README
+ * § Benchmarks (open work).
  */
 export const defaultWorkerCacheSize = 400;
 

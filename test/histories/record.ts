@@ -23,12 +23,21 @@ import { createTestWorker, createTimeSkippingEnv, travelTo } from '../helpers/ti
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type Recording = () => Promise<History>;
 
-/** A proposal from filing to closing: co-signing, review, assignment, opinion, contact, reply, feedback. */
-async function proposalMainPath(): Promise<History> {
+/** Runs `drive` on a proposal harness whose clock starts at 2026-12-28 10:00; the history of its proposal. */
+async function withProposalHarness(drive: (h: ProposalHarness) => Promise<WorkflowHandle>): Promise<History> {
   const h = new ProposalHarness();
   await h.setUp();
   try {
     await h.travelTo('2026-12-28T10:00:00+08:00');
+    return await (await drive(h)).fetchHistory();
+  } finally {
+    await h.tearDown();
+  }
+}
+
+/** A proposal from filing to closing: co-signing, review, assignment, opinion, contact, reply, feedback. */
+const proposalMainPath: Recording = () =>
+  withProposalHarness(async (h) => {
     const handle = await h.start({ coSignerIds: [people.coSignerA] });
     await h.act(handle, 'cosign', { accept: true }, people.coSignerA);
     await h.act(handle, 'review', { decision: 'file' }, people.committee);
@@ -43,21 +52,15 @@ async function proposalMainPath(): Promise<History> {
     await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
     await h.act(handle, 'feedback', { rating: 'basicallySatisfied' }, people.coSignerA);
     await handle.result();
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /**
  * Today's paths of the review (patched `failed-merge-keeps-review-clock`): a co-signature on paper
  * recorded by the office, a merge refused for a missing target, then a merge into a live proposal.
  */
-async function proposalMerge(): Promise<History> {
-  const h = new ProposalHarness();
-  await h.setUp();
-  try {
-    await h.travelTo('2026-12-28T10:00:00+08:00');
+const proposalMerge: Recording = () =>
+  withProposalHarness(async (h) => {
     await h.start(); // 2026-0001, the proposal merged into
     const handle = await h.start({ coSignerIds: [people.coSignerA] });
     await h.act(handle, 'cosign', { accept: true, coSignerId: people.coSignerA }, people.committee);
@@ -65,18 +68,12 @@ async function proposalMerge(): Promise<History> {
     await h.travelTo('2027-01-06T10:00:00+08:00'); // the review clock's reminder on the way
     await h.act(handle, 'review', { decision: 'merge', intoProposalId: '2026-0001' }, people.committee);
     await handle.result();
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /** A plenary proposal whose fixed reply date lies past the cap (patched `plenary-reply-date-capped`), replied. */
-async function proposalPlenaryCapped(): Promise<History> {
-  const h = new ProposalHarness();
-  await h.setUp();
-  try {
-    await h.travelTo('2026-12-28T10:00:00+08:00');
+const proposalPlenaryCapped: Recording = () =>
+  withProposalHarness(async (h) => {
     const handle = await h.start({ type: 'plenary' }, { ...defaultPolicy, plenaryReplyDate: '12-20' });
     await h.act(handle, 'review', { decision: 'file' }, people.committee);
     const units = { leadUnitId: 'unit-housing', coHandlerUnitIds: [], parallelUnitIds: [] };
@@ -89,21 +86,15 @@ async function proposalPlenaryCapped(): Promise<History> {
       { unitId: 'unit-housing', resultClass: 'A', text: '已解决' },
       people.housingLeader,
     );
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /**
  * Per-unit feedback (patched `per-unit-feedback`) with the contact log: two parallel units, contacts
  * confirmed and disputed, one unit rated unsatisfied and re-handled while the other is rated and closed.
  */
-async function proposalParallelUnits(): Promise<History> {
-  const h = new ProposalHarness();
-  await h.setUp();
-  try {
-    await h.travelTo('2026-12-28T10:00:00+08:00');
+const proposalParallelUnits: Recording = () =>
+  withProposalHarness(async (h) => {
     const handle = await h.start();
     await h.act(handle, 'review', { decision: 'file' }, people.committee);
     const units = { coHandlerUnitIds: [], parallelUnitIds: ['unit-housing', 'unit-education'] };
@@ -133,21 +124,15 @@ async function proposalParallelUnits(): Promise<History> {
     await h.act(handle, 'reply', { ...housingReply, resultClass: 'A', text: '已解决' }, people.housingLeader);
     await h.act(handle, 'feedback', { unitId: 'unit-housing', rating: 'satisfied' }, people.lead);
     await handle.result();
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /**
  * A key proposal replied by its unit leader in one step, recorded before replies were reviewed: replayed,
  * it must release the reply directly (no committee check: patch `reviewed-replies` absent).
  */
-async function proposalKeyReply(): Promise<History> {
-  const h = new ProposalHarness();
-  await h.setUp();
-  try {
-    await h.travelTo('2026-12-28T10:00:00+08:00');
+const proposalKeyReply: Recording = () =>
+  withProposalHarness(async (h) => {
     const handle = await h.start();
     await h.act(handle, 'review', { decision: 'file' }, people.committee);
     await h.act(handle, 'markKey', { leaderId: people.leader }, people.committee);
@@ -159,22 +144,16 @@ async function proposalKeyReply(): Promise<History> {
     await h.act(handle, 'reply', reply, people.housingLeader);
     await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
     await handle.result();
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /**
  * Reviewed replies (patch `reviewed-replies`): on a key proposal a liaison drafts, the leader returns it,
  * the revised draft is signed off, the committee returns it with a reason, the unit revises it, the
  * leader's one-step reply is checked and released, and the proposer rates it.
  */
-async function proposalReplyReview(): Promise<History> {
-  const h = new ProposalHarness();
-  await h.setUp();
-  try {
-    await h.travelTo('2026-12-28T10:00:00+08:00');
+const proposalReplyReview: Recording = () =>
+  withProposalHarness(async (h) => {
     const handle = await h.start();
     const unitId = 'unit-housing';
     await h.act(handle, 'review', { decision: 'file' }, people.committee);
@@ -202,11 +181,8 @@ async function proposalReplyReview(): Promise<History> {
     await h.act(handle, 'checkReply', { unitId, approve: true }, people.committee);
     await h.act(handle, 'feedback', { rating: 'satisfied' }, people.lead);
     await handle.result();
-    return await handle.fetchHistory();
-  } finally {
-    await h.tearDown();
-  }
-}
+    return handle;
+  });
 
 /** Runs `drive` on the time-skipping server with the supervision test activities. */
 async function onTestServer(drive: (env: Env, taskQueue: string) => Promise<WorkflowHandle>) {
