@@ -31,19 +31,37 @@ function matcher(caller: Caller, f: ProposalFilter): (m: ProposalEntry) => boole
 }
 
 /**
- * The proposals `caller` may see that match `f`, by session year and number. Each chunk's matches are
- * kept per chunk version, so a list asked again filters only the chunks that changed meanwhile.
+ * The proposals `caller` may see that match `f`, chunk by chunk in number order. Each chunk's matches
+ * are kept per chunk version, so a list asked again filters only the chunks that changed meanwhile.
  */
-export async function matchingProposals(
-  store: Store,
-  caller: Caller,
-  f: ProposalFilter,
-): Promise<ProposalEntry[]> {
+async function matchingChunks(store: Store, caller: Caller, f: ProposalFilter): Promise<ProposalEntry[][]> {
   const match = matcher(caller, f);
   const asked = `match:${JSON.stringify([seesEverything(caller) ? 'all' : caller, f])}`;
-  return (await readProposalYears(store, f.sessionYear)).flatMap((chunk) =>
+  return (await readProposalYears(store, f.sessionYear)).map((chunk) =>
     memo(chunk, asked, () => chunk.proposals.filter(match)),
   );
+}
+
+/** The proposals `caller` may see that match `f`, by session year and number. */
+export async function matchingProposals(store: Store, caller: Caller, f: ProposalFilter) {
+  return (await matchingChunks(store, caller, f)).flat();
+}
+
+/** Entries `offset` to `offset + limit` of the chunks read in `order`, without joining them all. */
+export function page<T>(chunks: T[][], order: 'asc' | 'desc', offset: number, limit: number): T[] {
+  const out: T[] = [];
+  let skip = offset;
+  for (const chunk of order === 'asc' ? chunks : [...chunks].reverse()) {
+    if (out.length === limit) break;
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    const inOrder = order === 'asc' ? chunk : [...chunk].reverse();
+    out.push(...inOrder.slice(skip, skip + limit - out.length));
+    skip = 0;
+  }
+  return out;
 }
 
 /** Whether a proposal has an overdue running clock, and its earliest running due day. */
@@ -61,9 +79,8 @@ export async function listProposals(
   query: ProposalFilter & { limit: number; offset: number; order: 'asc' | 'desc' },
 ) {
   const { limit, offset, order, ...filters } = query;
-  const all = await matchingProposals(store, caller, filters);
-  if (order === 'desc') all.reverse();
-  const items = all.slice(offset, offset + limit).map(({ summary: p, clocks }) => ({
+  const chunks = await matchingChunks(store, caller, filters);
+  const items = page(chunks, order, offset, limit).map(({ summary: p, clocks }) => ({
     id: p.number,
     number: p.number,
     sessionYear: p.sessionYear,
@@ -81,5 +98,6 @@ export async function listProposals(
     submittedAt: toIso(p.submittedAt),
     ...clockSummary(clocks),
   }));
-  return { items, total: all.length, limit, offset };
+  const total = chunks.reduce((n, chunk) => n + chunk.length, 0);
+  return { items, total, limit, offset };
 }
