@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { defaultPolicy } from '../../domain/policy';
+import { dateOf } from '../../domain/time';
 import { attachmentListKey, bucketFor, listAttachments } from '../../store/attachments';
 import { savePolicy } from '../../store/policy';
 import { proposalApi, type ProposalApi } from '../helpers/proposal-api';
@@ -278,7 +279,7 @@ describe('follow-up and supervision attachments (one kit)', () => {
     const postingId = posting.body.postingId as string;
     const logged = await api.post(
       `/api/postings/${postingId}/activities`,
-      { kind: 'inspection', date: new Date().toISOString().slice(0, 10), summary: '暗访' },
+      { kind: 'inspection', date: dateOf(Date.now()), summary: '暗访' },
       'supervisor-he',
     );
     expect(logged.status).toBe(201);

@@ -11,6 +11,7 @@
  * never whom they belong to.
  */
 import request from 'supertest';
+import { dateOf } from '../../domain/time';
 import { demoDirectory, seedDemoDirectory } from '../../store/demo';
 import { directory } from '../../store/directory';
 import { roles, type Role } from '../../domain/roles';
@@ -486,7 +487,7 @@ async function seedSupervision() {
   const ownPosting = (await post('group-ecology')).postingId as string;
   const otherPosting = (await post('group-river')).postingId as string;
   seeded.posting = { own: () => ownPosting, other: otherPosting };
-  const activity = { kind: 'inspection', date: new Date().toISOString().slice(0, 10), summary: '暗访' };
+  const activity = { kind: 'inspection', date: dateOf(Date.now()), summary: '暗访' };
   const ownActivity = await created(
     send('POST', `/api/postings/${ownPosting}/activities`, 'supervisor-he', activity),
   );

@@ -261,6 +261,7 @@ describe('statistics (domain.md §7) on a known dataset', () => {
           revision: 1,
           value: {
             number: id,
+            title: `提案 ${id}`,
             sessionYear,
             organization: proposerType === 'organization',
             ...(topic ? { topic } : {}),
