@@ -20,6 +20,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { createAuth } from '../../api/auth';
 import { loadAppConfig } from '../../config';
 import { defaultPolicy, type Policy } from '../../domain/policy';
+import { dateOf } from '../../domain/time';
 import { connectStore, type Store } from '../../store';
 import { demoDirectory, seedDemoDirectory } from '../../store/demo';
 import { readItem } from '../../store/items';
@@ -358,7 +359,7 @@ export class Recorder {
   /** An activity logged on the posting. */
   activity(opts?: SendOptions) {
     const title = `chaos ${this.tag} visit ${++this.seq}`;
-    const body = { kind: 'visit', date: new Date().toISOString().slice(0, 10), summary: title };
+    const body = { kind: 'visit', date: dateOf(Date.now()), summary: title };
     return this.send(
       'activity',
       title,
