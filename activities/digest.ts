@@ -52,7 +52,7 @@ export function digestActivities(deps: ActivityDeps) {
       const [units, groups] = [[...directory.units.values()], [...directory.groups.values()]];
       const deliverAt = deliveryTime(await loadCalendar(store), at, officeHoursOf(policy));
       const notice = { key: `digest:${day.date}`, kind: 'digest', urgent: false, deliverAt };
-      const people = await addressees(store, secretaries, policy.notifications);
+      const people = await addressees(store, directory, secretaries, policy.notifications);
       const users = new Map(secretaries.map((s) => [s.id, s]));
       let recipients = 0;
       const rows = people.flatMap((who) => {

@@ -20,9 +20,8 @@ import {
 import { deliveryTime, officeHoursOf } from '../domain/office-hours';
 import type { Policy } from '../domain/policy';
 import type { Role } from '../domain/roles';
-import type { Store } from '../store';
 import { loadCalendar } from '../store/calendar';
-import { directorySnapshot, peopleWith } from '../store/directory';
+import { directorySnapshot, peopleWith, type DirectorySnapshot } from '../store/directory';
 import { writeOutbox } from '../store/outbox';
 import { currentPolicy, policyVersion } from '../store/policy';
 import { deliveryWorkflowId } from '../workflows/dispatch';
@@ -48,12 +47,11 @@ export interface StepNotice {
  * What the directory says about the people around a clock (or an event), as the recipient rules need
  * it: `responsible` as the clock names it, `leaderId` a key proposal's leader.
  */
-async function audienceFacts(
-  store: Store,
+function audienceFacts(
+  people: DirectorySnapshot,
   { responsible, leaderId }: { responsible: Responsible; leaderId?: string },
   notifications: NotificationPolicy,
-): Promise<AudienceFacts> {
-  const people = await directorySnapshot(store);
+): AudienceFacts {
   const ids = (role: Role, where?: (user: UserRecord) => boolean) =>
     peopleWith(people, role, where).map((u) => u.id);
   const unit = responsible.unitId ? people.units.get(responsible.unitId) : undefined;
@@ -108,14 +106,18 @@ export function notifyActivities(deps: ActivityDeps) {
   const { settings, enqueueAndSend } = delivery(deps);
 
   async function enqueueStep(notice: StepNotice): Promise<DeliveryPlan> {
-    const [{ policy }, calendar] = await Promise.all([currentPolicy(store), loadCalendar(store)]);
-    const facts = await audienceFacts(
-      store,
+    const [{ policy }, calendar, people] = await Promise.all([
+      currentPolicy(store),
+      loadCalendar(store),
+      directorySnapshot(store),
+    ]);
+    const facts = audienceFacts(
+      people,
       { responsible: notice.clock.responsible, leaderId: notice.leaderId },
       policy.notifications,
     );
     const recipients = resolveRecipients(notice.step.to, facts);
-    const who = await addresseesOf(store, recipients, policy.notifications);
+    const who = await addresseesOf(store, people, recipients, policy.notifications);
     const urgent = notice.step.urgent ?? false;
     const deliverAt = deliveryTime(calendar, notice.at, officeHoursOf(policy), urgent);
     const base = { key: notice.key, kind: notice.step.kind, itemId: notice.clock.itemId, urgent, deliverAt };
@@ -162,9 +164,11 @@ export function eventNotifier(deps: ActivityDeps) {
     notice: EventNotice,
     policy: Policy,
     calendar: WorkingCalendar,
+    people: DirectorySnapshot,
   ): Promise<DeliveryPlan> {
-    const facts = await audienceFacts(store, { responsible: notice.to }, policy.notifications);
-    const who = await addresseesOf(store, resolveRecipients(notice.audiences, facts), policy.notifications);
+    const facts = audienceFacts(people, { responsible: notice.to }, policy.notifications);
+    const recipients = resolveRecipients(notice.audiences, facts);
+    const who = await addresseesOf(store, people, recipients, policy.notifications);
     const deliverAt = deliveryTime(calendar, notice.at, officeHoursOf(policy));
     const base = {
       key: notice.key,
@@ -194,7 +198,7 @@ export function eventNotifier(deps: ActivityDeps) {
 
   return async function notifyEvent(item: EventItem, entry: EventEntry | undefined): Promise<void> {
     if (!entry || !eventOf(item, entry)) return; // most entries are no event: nothing to read
-    const [current, calendar, { units }] = await Promise.all([
+    const [current, calendar, people] = await Promise.all([
       currentPolicy(store),
       loadCalendar(store),
       directorySnapshot(store),
@@ -204,9 +208,10 @@ export function eventNotifier(deps: ActivityDeps) {
     const own = version === current.version ? current : await policyVersion(store, version);
     const notices = eventNotices(item, entry, {
       policy: (own ?? current).policy,
-      unitName: (id) => units.get(id)?.name ?? id,
+      unitName: (id) => people.units.get(id)?.name ?? id,
     });
-    for (const notice of notices) await handOver(await enqueueNotice(notice, current.policy, calendar));
+    for (const notice of notices)
+      await handOver(await enqueueNotice(notice, current.policy, calendar, people));
   };
 }
 

@@ -24,7 +24,7 @@ import {
 import { loadRetention } from '../infra/retention';
 import { SealedValueError, secretBox, type SecretBox } from '../infra/secret-key';
 import { ensureExpiryIndexes, sweepExpired } from '../store/expiry';
-import { directorySnapshot } from '../store/directory';
+import { directorySnapshot, type DirectorySnapshot } from '../store/directory';
 import type { Store } from '../store';
 import {
   backfillDueIndex,
@@ -64,14 +64,18 @@ export interface Addressee {
   preferences: Preferences;
 }
 
-/** The active users among `ids`, with their preferences (or the policy's defaults), in the order given. */
+/**
+ * The active users among `ids` (looked up in the directory copy `people`), with their preferences (or
+ * the policy's defaults), in the order given.
+ */
 export async function addressees(
   store: Store,
+  { users }: DirectorySnapshot,
   recipients: { id: string; audience?: Audience }[],
   policy: NotificationPolicy,
 ): Promise<Addressee[]> {
   const ids = recipients.map((r) => r.id);
-  const [{ users }, prefs] = await Promise.all([directorySnapshot(store), preferencesOf(store, ids)]);
+  const prefs = await preferencesOf(store, ids);
   return recipients.flatMap(({ id, audience }) => {
     const user = users.get(id);
     if (!user?.active) return [];
@@ -88,9 +92,15 @@ export async function addressees(
 }
 
 /** Users and the inspection-office contact of a step, as addressees (a contact is reached on all it has). */
-export async function addresseesOf(store: Store, recipients: Recipient[], policy: NotificationPolicy) {
+export async function addresseesOf(
+  store: Store,
+  people: DirectorySnapshot,
+  recipients: Recipient[],
+  policy: NotificationPolicy,
+) {
   const users = await addressees(
     store,
+    people,
     recipients.flatMap((r) => ('userId' in r ? [{ id: r.userId, audience: r.audience }] : [])),
     policy,
   );
@@ -312,7 +322,12 @@ export function outboxActivities(deps: ActivityDeps) {
         link: `${settings.publicUrl.replace(/\/$/, '')}/`,
       };
       const notice = { key, kind: 'test', urgent: true, deliverAt: at };
-      const who = await addressees(store, [{ id: userId }], policy.notifications);
+      const who = await addressees(
+        store,
+        await directorySnapshot(store),
+        [{ id: userId }],
+        policy.notifications,
+      );
       const rows = who.flatMap((w) => rowsFor(notice, w, message, settings.senders));
       const { inserted, plan } = await enqueue(notice, rows);
       return { rows: inserted, plan };

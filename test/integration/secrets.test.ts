@@ -17,6 +17,7 @@ import type { Role } from '../../domain/roles';
 import { loadNotifyConfig } from '../../notify.config';
 import { seedDemoDirectory } from '../../store/demo';
 import { enqueueOutbox, type NewOutboxRow } from '../../store/outbox';
+import { directorySnapshot } from '../../store/directory';
 import { currentPolicy } from '../../store/policy';
 import type { expirySweep } from '../../workflows/sweep';
 import { ensureSchedules, scheduleIds } from '../../worker/schedules';
@@ -227,6 +228,7 @@ describe("the inspection office's block in the policy", () => {
     const current = await currentPolicy(stack.store);
     const [who] = await addresseesOf(
       stack.store,
+      await directorySnapshot(stack.store),
       [
         {
           id: inspectionOfficeId,
