@@ -114,8 +114,11 @@ function pipeOutput(child: ChildProcess, opts: SpawnOptions) {
   if (opts.logFile) {
     mkdirSync(path.dirname(opts.logFile), { recursive: true });
     const log = createWriteStream(opts.logFile, { flags: 'a' });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources, one file: ended once both are done ('close'), not by whichever ends first — the
+    // other would then write after the end, an error thrown in whatever runs next in this process.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
   } else if (opts.log) {
     child.stdout?.pipe(opts.log, { end: false });
     child.stderr?.pipe(opts.log, { end: false });
