@@ -25,7 +25,7 @@ const openWork32: Scope = { key: 'open', chunkOf: hashChunks(32, itemOf) };
  * starts. Each row keeps its revision, so a row a projection wrote since wins. Returns how many it moved.
  */
 export async function moveOpenWork32(store: Store): Promise<number> {
-  const rows = (await store.views.read(openWork32)).flatMap((chunk) => [...chunk.rows]);
+  const rows = [...(await store.views.rows(openWork32))];
   if (rows.length === 0) return 0;
   await store.views.put(
     openWork,

@@ -157,15 +157,15 @@ export function createViews(conn: Connection) {
   }
 
   /**
-   * Writes `changes` into one document (newer revisions only): a chunk known to its head by `token`, or
-   * (`token` null) a scope of one document. Returns the chunk's new token, undefined when nothing changed.
+   * Writes `changes` into one document (newer revisions only), a chunk the head knows by `token` if any.
+   * Returns the revisions the document holds now, undefined when nothing changed.
    */
   async function writeChunk(
     _id: string,
     changes: RowChange[],
-    token: string | undefined | null,
-  ): Promise<string | undefined> {
-    const rows = new Map(await storedRevisions(_id, token ?? undefined));
+    token: string | undefined,
+  ): Promise<Map<string, Revision> | undefined> {
+    const rows = new Map(await storedRevisions(_id, token));
     const $set: Record<string, string> = {};
     const $unset: Record<string, ''> = {};
     for (const { id, revision, value } of changes) {
@@ -187,9 +187,7 @@ export function createViews(conn: Connection) {
     };
     written.delete(_id); // until the update is known to have landed
     await collection().updateOne({ _id }, update, { upsert: true });
-    const next = randomBytes(6).toString('base64url'); // small: read per request
-    if (token !== null) written.set(_id, { token: next, rows });
-    return next;
+    return rows;
   }
 
   async function write(scope: Scope, changes: RowChange[]): Promise<void> {
@@ -201,12 +199,12 @@ export function createViews(conn: Connection) {
     // Chunks are documents of their own: written at once.
     await Promise.all(
       [...byChunk].map(async ([chunk, list]) => {
-        const token = await writeChunk(
-          docId(scope, chunk),
-          list,
-          chunk === null ? null : head?.chunks?.[chunk],
-        );
-        if (token && chunk !== null) tokens[`chunks.${chunk}`] = token;
+        const _id = docId(scope, chunk);
+        const rows = await writeChunk(_id, list, chunk === null ? undefined : head?.chunks?.[chunk]);
+        if (!rows || chunk === null) return; // a scope of one document has no head to tell
+        const token = randomBytes(6).toString('base64url'); // small: read per request
+        written.set(_id, { token, rows });
+        tokens[`chunks.${chunk}`] = token;
       }),
     );
     // The head changes after its chunks: a reader that saw the new token reads the new chunk.
