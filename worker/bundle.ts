@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowBundlePath, workflowCode } from './worker';
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ ...workflowCode });
+  const { code } = await bundleWorkflowCode(workflowCode);
   mkdirSync(path.dirname(workflowBundlePath), { recursive: true });
   writeFileSync(workflowBundlePath, code);
   console.log(`Workflow bundle written to ${workflowBundlePath} (${(code.length / 1024).toFixed(0)} KiB)`);

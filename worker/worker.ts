@@ -7,7 +7,8 @@ import type { WorkerConfig } from '../temporal.config';
 /**
  * What every bundle of the workflow code is made of. With the reused V8 context each cached workflow
  * gets its own instance of every bundled module; the stateless libraries are loaded once and shared
- * instead (zod and luxon were most of a cached workflow's ~1.5 MB).
+ * instead. (Measured with 10,000 open drills, this alone did not change the heap visibly: most of a
+ * cached workflow's ~1 MB is elsewhere.)
  */
 export const workflowCode = {
   workflowsPath: require.resolve('../workflows'),

@@ -6,8 +6,9 @@
  * message lost, none doubled, and the read model equal to a replay of the workflows.
  *
  * Two workers and two APIs at once (the heaviest stack) run in `npm run chaos` only, to keep the suite
- * under ten minutes on two cores. The four here run side by side (they mostly wait: on faults, on clocks, on retries) and are checked one per
- * test; everything is polled with generous deadlines, nothing is timed.
+ * near ten minutes on two cores. The four here run side by side (they mostly wait: on faults, on
+ * clocks, on retries) and are checked one per test; everything is polled with generous deadlines,
+ * nothing is timed.
  */
 import { apiKill } from '../../infra/chaos/api-kill';
 import { dbDown } from '../../infra/chaos/db-down';
